@@ -1,0 +1,31 @@
+# Two entry points: `make pipeline` (whole DVC pipeline on the embedded synthetic corpus)
+# and `make test` (the test suite). Both create the virtual environment on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: env pipeline test lint bench readme
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+pipeline: $(STAMP)
+	dvc repro
+	dvc metrics show --md
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	ruff check src stages tests bench
+
+readme: $(STAMP)
+	$(PY) -m incident_lm.report.readme README.md metrics/compare.json

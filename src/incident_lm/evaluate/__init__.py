@@ -1,0 +1,1 @@
+"""Evaluation of representations: downstream probes, clustering, retrieval, statistics."""

@@ -1,0 +1,97 @@
+"""Downstream prediction: a linear probe on frozen representations, with floors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, f1_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from incident_lm.evaluate.stats import bootstrap_ci, encode, macro_f1
+from incident_lm.params import ParamsError
+
+
+@dataclass
+class ProbeResult:
+    """Predictions on the test set and their scores."""
+
+    y_pred: np.ndarray
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def check_target(y: np.ndarray, target: str, split: str) -> None:
+    """Stop with a clear message when a target cannot be learnt."""
+    n_classes = len(set(map(str, y)))
+    if n_classes < 2:
+        raise ParamsError(
+            f"target '{target}' has {n_classes} class(es) in the {split} split: nothing to predict "
+            f"(remove it from evaluate.targets or check data.labels)"
+        )
+
+
+def classification_scores(y_true: np.ndarray, y_pred: np.ndarray, *, n_boot: int = 1000,
+                          seed: int = 0) -> dict[str, Any]:
+    """Macro-F1 (with a bootstrap CI), weighted-F1, balanced accuracy and per-class F1."""
+    y_true = np.asarray(y_true).astype(str)
+    y_pred = np.asarray(y_pred).astype(str)
+    (t, p), classes = encode(y_true, y_pred)
+    lo, hi = bootstrap_ci(t, p, len(classes), n_boot=n_boot, seed=seed)
+    labels = sorted(set(y_true))
+    per_class = f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
+    return {
+        "macro_f1": macro_f1(t, p, len(classes)),
+        "macro_f1_ci": [lo, hi],
+        "weighted_f1": float(f1_score(y_true, y_pred, average="weighted", zero_division=0)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "per_class_f1": {c: float(f) for c, f in zip(labels, per_class, strict=True)},
+    }
+
+
+def floors(y_train: np.ndarray, y_test: np.ndarray, seed: int = 0, n_seeds: int = 5) -> dict[str, float]:
+    """Macro-F1 of a majority-class predictor and of stratified random guessing (mean of seeds)."""
+    X_dummy = np.zeros((len(y_train), 1))
+    X_test = np.zeros((len(y_test), 1))
+    y_test = np.asarray(y_test).astype(str)
+    majority = DummyClassifier(strategy="most_frequent").fit(X_dummy, y_train).predict(X_test)
+    strat = [
+        f1_score(y_test, DummyClassifier(strategy="stratified", random_state=seed + s)
+                 .fit(X_dummy, y_train).predict(X_test).astype(str), average="macro", zero_division=0)
+        for s in range(n_seeds)
+    ]
+    return {
+        "floor_majority_macro_f1": float(f1_score(y_test, majority.astype(str), average="macro",
+                                                  zero_division=0)),
+        "floor_stratified_macro_f1": float(np.mean(strat)),
+    }
+
+
+def linear_probe(X_train: np.ndarray | sp.spmatrix, y_train: np.ndarray,
+                 X_test: np.ndarray | sp.spmatrix, y_test: np.ndarray, *, C: float = 1.0,
+                 max_iter: int = 2000, n_boot: int = 1000, seed: int = 0) -> ProbeResult:
+    """Fit a class-balanced logistic regression on train, score it on test.
+
+    Parameters
+    ----------
+    X_train : (n_train, dim) array or sparse matrix
+    y_train : (n_train,) labels
+    X_test : (n_test, dim) array or sparse matrix
+    y_test : (n_test,) labels
+
+    Dense inputs are standardised first (embedding dimensions have very different
+    scales); sparse TF-IDF/count inputs are used as they are.
+    """
+    y_train = np.asarray(y_train).astype(str)
+    y_test = np.asarray(y_test).astype(str)
+    clf = LogisticRegression(C=C, class_weight="balanced", max_iter=max_iter, random_state=seed)
+    model = clf if sp.issparse(X_train) else make_pipeline(StandardScaler(), clf)
+    model.fit(X_train, y_train)
+    y_pred = model.predict(X_test).astype(str)
+    metrics = classification_scores(y_test, y_pred, n_boot=n_boot, seed=seed)
+    metrics.update(floors(y_train, y_test, seed=seed))
+    return ProbeResult(y_pred=y_pred, metrics=metrics)

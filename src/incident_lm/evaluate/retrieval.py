@@ -1,0 +1,47 @@
+"""Nearest-neighbour retrieval: do a report's closest training reports share its label?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+
+def cosine_neighbours(queries: np.ndarray | sp.spmatrix, corpus: np.ndarray | sp.spmatrix, k: int = 10,
+                      chunk: int = 1024) -> Iterator[np.ndarray]:
+    """Yield, per chunk of queries, the ``(chunk, k)`` indices of the most cosine-similar corpus rows.
+
+    Rows within each chunk are ordered by decreasing similarity; ties break by index.
+    """
+    Q, C = normalize(queries), normalize(corpus)
+    k = min(k, C.shape[0])
+    CT = C.T.tocsr() if sp.issparse(C) else np.ascontiguousarray(C.T)
+    for start in range(0, Q.shape[0], chunk):
+        S = Q[start:start + chunk] @ CT
+        S = S.toarray() if sp.issparse(S) else np.asarray(S)
+        # Stable ordering: sort by (-similarity, index) within the top-k candidates.
+        top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+        top_sim = np.take_along_axis(S, top, axis=1)
+        order = np.lexsort((top, -top_sim), axis=1)
+        yield np.take_along_axis(top, order, axis=1)
+
+
+def precision_at_k(X_query: np.ndarray | sp.spmatrix, y_query: np.ndarray,
+                   X_corpus: np.ndarray | sp.spmatrix, y_corpus: np.ndarray, k: int = 10) -> np.ndarray:
+    """Per-query fraction of the ``k`` nearest corpus items sharing the query's label.
+
+    Returns
+    -------
+    (n_queries,) float array
+    """
+    y_query = np.asarray(y_query).astype(str)
+    y_corpus = np.asarray(y_corpus).astype(str)
+    out = []
+    start = 0
+    for idx in cosine_neighbours(X_query, X_corpus, k=k):
+        hits = y_corpus[idx] == y_query[start:start + len(idx), None]
+        out.append(hits.mean(axis=1))
+        start += len(idx)
+    return np.concatenate(out) if out else np.empty(0)

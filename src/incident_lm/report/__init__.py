@@ -1,0 +1,1 @@
+"""Comparison across representations and the tables and plots made from metrics files."""

@@ -1,0 +1,92 @@
+"""Fit a representation on the training split and encode texts in bounded-memory chunks."""
+
+from __future__ import annotations
+
+import logging
+import resource
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+from incident_lm.io import atomic_path, dir_size, save_matrix
+from incident_lm.represent.base import Representation
+
+log = logging.getLogger(__name__)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def encode_to_file(rep: Representation, texts: Sequence[str], path_stem: str | Path,
+                   chunk_size: int = 2048, desc: str = "encode") -> tuple[Path, int, int]:
+    """Transform ``texts`` chunk by chunk and write the ``(n_texts, dim)`` matrix.
+
+    Dense chunks go straight into a memory-mapped ``.npy`` (so peak memory is one chunk,
+    not the whole matrix); sparse chunks are stacked into one CSR ``.npz``. Returns the
+    written path, the number of rows and the dimension.
+    """
+    texts = list(texts)
+    n = len(texts)
+    if n == 0:
+        raise ValueError(f"no texts to encode for {path_stem}")
+    starts = range(0, n, chunk_size)
+    first = rep.transform(texts[:chunk_size])
+    dim = first.shape[1]
+    bar = tqdm(total=n, desc=desc, unit="doc", leave=False, mininterval=2)
+    bar.update(first.shape[0])
+    if sp.issparse(first):
+        parts = [first]
+        for s in starts[1:]:
+            parts.append(rep.transform(texts[s:s + chunk_size]))
+            bar.update(parts[-1].shape[0])
+        bar.close()
+        return save_matrix(path_stem, sp.vstack(parts, format="csr")), n, dim
+    path = Path(path_stem).with_suffix(".npy")
+    with atomic_path(path, ".npy") as tmp:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, dim))
+        out[: first.shape[0]] = first
+        for s in starts[1:]:
+            chunk = rep.transform(texts[s:s + chunk_size])
+            out[s:s + chunk.shape[0]] = chunk
+            bar.update(chunk.shape[0])
+        out.flush()
+        del out
+    bar.close()
+    return path, n, dim
+
+
+def fit_and_encode(rep: Representation, train_texts: Sequence[str], test_texts: Sequence[str],
+                   model_dir: str | Path, features_dir: str | Path, chunk_size: int = 2048) -> dict[str, Any]:
+    """Fit on train texts only, save the fitted model, encode train and test; return cost figures."""
+    features_dir = Path(features_dir)
+    t0 = time.perf_counter()
+    rep.fit(train_texts)
+    fit_s = time.perf_counter() - t0
+    log.info("fit %s on %d texts in %.1fs", rep.type_name, len(train_texts), fit_s)
+    rep.save(model_dir)
+    t1 = time.perf_counter()
+    _, n_train, dim = encode_to_file(rep, train_texts, features_dir / "train", chunk_size, "train")
+    _, n_test, _ = encode_to_file(rep, test_texts, features_dir / "test", chunk_size, "test")
+    transform_s = time.perf_counter() - t1
+    n_docs = n_train + n_test
+    log.info("encoded %d texts in %.1fs (%.0f docs/s), dim %d", n_docs, transform_s,
+             n_docs / max(transform_s, 1e-9), dim)
+    return {
+        "fit_seconds": round(fit_s, 3),
+        "transform_seconds": round(transform_s, 3),
+        "transform_docs_per_second": round(n_docs / max(transform_s, 1e-9), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "dim": int(dim),
+        "sparse": bool(rep.sparse_output),
+        "model_bytes": dir_size(model_dir),
+        "features_bytes": dir_size(features_dir),
+        "n_train": n_train,
+        "n_test": n_test,
+    }

@@ -1,0 +1,82 @@
+"""TF-IDF, optionally reduced by LSA (TruncatedSVD): the baseline to beat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from incident_lm.represent.base import Matrix, Representation, register, to_float32
+from incident_lm.represent.text import TOKEN_PATTERN
+
+
+@register("tfidf")
+class TfidfRepresentation(Representation):
+    """L2-normalised TF-IDF over word n-grams, with optional LSA.
+
+    Parameters
+    ----------
+    min_df, max_df, ngram_max, max_features
+        As in :class:`~incident_lm.represent.count.CountRepresentation`.
+    sublinear_tf : bool
+        Use ``1 + log(tf)``.
+    lsa_components : int or None
+        If set, project onto this many TruncatedSVD components and L2-normalise,
+        giving a dense ``(n_texts, lsa_components)`` array instead of a sparse matrix.
+    seed : int
+        Seed of the randomised SVD.
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer
+    svd_ : TruncatedSVD or None
+    """
+
+    def __init__(self, min_df: int | float = 2, max_df: float = 0.95, ngram_max: int = 2,
+                 max_features: int | None = None, sublinear_tf: bool = True,
+                 lsa_components: int | None = None, seed: int = 0):
+        self.min_df = min_df
+        self.max_df = max_df
+        self.ngram_max = ngram_max
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.lsa_components = lsa_components
+        self.seed = seed
+
+    @property
+    def sparse_output(self) -> bool:  # type: ignore[override]
+        return not self.lsa_components
+
+    def fit(self, texts: Sequence[str]) -> TfidfRepresentation:
+        texts = self.check_texts(texts)
+        self.vectorizer_ = TfidfVectorizer(
+            lowercase=True, token_pattern=TOKEN_PATTERN, min_df=self.min_df, max_df=self.max_df,
+            ngram_range=(1, self.ngram_max), max_features=self.max_features,
+            sublinear_tf=self.sublinear_tf, dtype=np.float32,
+        )
+        X = self.vectorizer_.fit_transform(texts)
+        self.svd_ = None
+        if self.lsa_components:
+            n = min(self.lsa_components, X.shape[1] - 1)
+            self.svd_ = TruncatedSVD(n_components=n, random_state=self.seed).fit(X)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> Matrix:
+        """CSR ``(n_texts, n_terms)``, or dense float32 ``(n_texts, lsa_components)`` with LSA."""
+        self.check_fitted()
+        X = self.vectorizer_.transform(self.check_texts(texts))
+        if self.svd_ is None:
+            return to_float32(X)
+        return to_float32(normalize(self.svd_.transform(X)))
+
+    @property
+    def dim(self) -> int:
+        return self.svd_.n_components if self.svd_ is not None else len(self.vectorizer_.vocabulary_)
+
+
+def is_sparse(matrix: Matrix) -> bool:
+    return sp.issparse(matrix)

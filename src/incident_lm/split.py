@@ -1,0 +1,81 @@
+"""Train/test split of the prepared reports: stratified (default) or by date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from incident_lm.params import ParamsError
+
+SPLITS = ("train", "test")
+
+
+def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: float = 0.2,
+                  stratify: str | None = "category", seed: int = 0,
+                  time_cutoff: str | None = None) -> pd.DataFrame:
+    """Add a ``split`` column (``"train"`` / ``"test"``) to ``df``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Prepared reports with at least ``id`` and ``text``; ``date`` for the time split.
+    method : {"stratified", "time"}
+        ``stratified``: seeded split stratified by ``stratify``. ``time``: reports dated on
+        or after ``time_cutoff`` (or the latest ``test_size`` fraction if no cutoff) are test.
+    test_size : float
+        Fraction in test, in (0, 1).
+    stratify : str or None
+        Label column to stratify by (the primary target).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df`` with ``split``, rows in their original order.
+    """
+    if not 0 < test_size < 1:
+        raise ParamsError(f"params.yaml: 'split.test_size' = {test_size!r}: must be between 0 and 1")
+    if len(df) < 4:
+        raise ParamsError(f"prepared data has {len(df)} reports: too few to split (check the 'data' section)")
+    out = df.copy()
+    if method == "stratified":
+        strat = None
+        if stratify:
+            if stratify not in df.columns:
+                raise ParamsError(f"params.yaml: 'split.stratify' = {stratify!r}: no such column "
+                                  f"(columns: {', '.join(map(str, df.columns))})")
+            strat = df[stratify].astype(str)
+            counts = strat.value_counts()
+            # Classes too small to appear in both splits are stratified as one group.
+            strat = strat.where(strat.map(counts) >= 2, "__rare__")
+        idx_train, _ = train_test_split(np.arange(len(df)), test_size=test_size, random_state=seed,
+                                        stratify=strat)
+        is_train = np.zeros(len(df), dtype=bool)
+        is_train[idx_train] = True
+    elif method == "time":
+        if "date" not in df.columns or df["date"].isna().all():
+            raise ParamsError("params.yaml: 'split.method' = 'time' needs a 'date' column with values "
+                              "(set data.date_column)")
+        dates = pd.to_datetime(df["date"])
+        cutoff = pd.Timestamp(time_cutoff) if time_cutoff else dates.quantile(1 - test_size)
+        is_train = (dates < cutoff).to_numpy()
+    else:
+        raise ParamsError(f"params.yaml: 'split.method' = {method!r}: must be 'stratified' or 'time'")
+    out["split"] = np.where(is_train, "train", "test")
+    for name in SPLITS:
+        if not (out["split"] == name).any():
+            raise ParamsError(f"split '{name}' is empty (split.method={method!r}, split.test_size={test_size},"
+                              f" split.time_cutoff={time_cutoff!r})")
+    return out
+
+
+def read_split(path: str | Path, which: str | None = None) -> pd.DataFrame:
+    """Read the split file; ``which`` = ``"train"`` or ``"test"`` filters rows (order kept)."""
+    df = pd.read_parquet(path)
+    if which is None:
+        return df
+    if which not in SPLITS:
+        raise ValueError(f"which must be one of {SPLITS}, got {which!r}")
+    return df[df["split"] == which].reset_index(drop=True)

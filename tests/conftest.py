@@ -1,0 +1,83 @@
+"""Shared fixtures: paths, and a small copy of the repository where the DVC pipeline runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+BIN = Path(sys.executable).parent
+
+# Small settings so the whole pipeline runs in a few minutes on two cores.
+SMALL_PARAMS: dict[str, dict] = {
+    "synthetic": {"n_reports": 1500},
+    "evaluate": {"n_boot": 200, "cluster": {"seeds": 2, "silhouette_sample": 500}},
+    "compare": {"n_boot": 200},
+}
+
+
+def merge(base: dict, update: dict) -> dict:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"
+    e.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", DVC_NO_ANALYTICS="1",
+             GIT_AUTHOR_NAME="incident-lm tests", GIT_AUTHOR_EMAIL="tests@example.invalid",
+             GIT_COMMITTER_NAME="incident-lm tests", GIT_COMMITTER_EMAIL="tests@example.invalid")
+    return e
+
+
+def sh(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command in ``cwd`` with the venv on PATH; on failure show its output."""
+    res = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
+    if check and res.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({res.returncode}):\n{res.stdout[-4000:]}\n"
+                             f"{res.stderr[-4000:]}")
+    return res
+
+
+def copy_repo(dest: Path, params: dict | None = None) -> Path:
+    """Copy the tracked and untracked-but-not-ignored files of this repository into ``dest``,
+    apply ``params`` over params.yaml, and commit it as a fresh git repository."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    for generated in ("metrics", "dvc.lock"):
+        target = dest / generated
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    if params:
+        p = yaml.safe_load((dest / "params.yaml").read_text())
+        (dest / "params.yaml").write_text(yaml.safe_dump(merge(p, params), sort_keys=False))
+    sh(["git", "init", "-q", "-b", "main"], dest)
+    sh(["git", "add", "-A"], dest)
+    sh(["git", "commit", "-q", "-m", "copy for tests"], dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def pipeline_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small copy of the repository on which ``dvc repro`` has run once."""
+    repo = copy_repo(tmp_path_factory.mktemp("pipeline"), SMALL_PARAMS)
+    sh(["dvc", "repro"], repo)
+    return repo
