@@ -122,6 +122,11 @@ class Representation:
         """Output dimension (valid after ``fit``)."""
         raise NotImplementedError
 
+    def external_artefacts(self) -> list[Path]:
+        """Files or folders this representation uses but does not copy into its own saved
+        folder (a trained fastText model, transformer weights); counted in its size."""
+        return []
+
     def get_params(self) -> dict[str, Any]:
         """Hyperparameters as given to ``__init__`` (scikit-learn convention)."""
         names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]

@@ -85,7 +85,7 @@ def fit_and_encode(rep: Representation, train_texts: Sequence[str], test_texts: 
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "dim": int(dim),
         "sparse": bool(rep.sparse_output),
-        "model_bytes": dir_size(model_dir),
+        "model_bytes": dir_size(model_dir) + sum(dir_size(p) for p in rep.external_artefacts()),
         "features_bytes": dir_size(features_dir),
         "n_train": n_train,
         "n_test": n_test,
