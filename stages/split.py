@@ -18,7 +18,7 @@ def main() -> None:
         test_size=p.float("test_size", 0.2),
         stratify=p.str("stratify", "category"),
         seed=p.int("seed", 0),
-        time_cutoff=p.str("time_cutoff", None),
+        time_cutoff=str(p["time_cutoff"]) if p.get("time_cutoff") else None,  # YAML may parse a date
     )
     write_parquet(out, "data/split/reports.parquet")
     stage.log.info("split: %s", out["split"].value_counts().to_dict())

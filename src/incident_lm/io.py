@@ -20,6 +20,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
@@ -33,6 +39,7 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
@@ -47,11 +54,16 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
             old.rmdir()
             os.replace(path, old)
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError:
+                os.replace(old, path)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
@@ -61,6 +73,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
 
 
 def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, np.bool_):
+        return bool(obj)
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
@@ -106,6 +120,9 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
 def save_matrix(path_stem: str | Path, matrix: np.ndarray | sp.spmatrix) -> Path:
     """Save a feature matrix as ``.npz`` (sparse) or ``.npy`` (dense); return the path."""
     path_stem = Path(path_stem)
+    # Only one format may exist per stem, or load_matrix could read a stale one.
+    for stale in (path_stem.with_suffix(".npz"), path_stem.with_suffix(".npy")):
+        stale.unlink(missing_ok=True)
     if sp.issparse(matrix):
         path = path_stem.with_suffix(".npz")
         with atomic_path(path, ".npz") as tmp:

@@ -68,6 +68,12 @@ class Section(Mapping[str, Any]):
             raise ParamsError(f"{self.source}: missing key '{self.key(key)}'")
         return self._data[key]
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 

@@ -48,8 +48,9 @@ def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: fl
                                   f"(columns: {', '.join(map(str, df.columns))})")
             strat = df[stratify].astype(str)
             counts = strat.value_counts()
-            # Classes too small to appear in both splits are stratified as one group.
-            strat = strat.where(strat.map(counts) >= 2, "__rare__")
+            # Classes too small to appear in both splits are stratified together (with the
+            # largest class when there is only one of them, as a group of one cannot be split).
+            strat = strat.where(strat.map(counts) >= 2, "__rare__" if (counts < 2).sum() > 1 else counts.idxmax())
         idx_train, _ = train_test_split(np.arange(len(df)), test_size=test_size, random_state=seed,
                                         stratify=strat)
         is_train = np.zeros(len(df), dtype=bool)
@@ -59,6 +60,9 @@ def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: fl
             raise ParamsError("params.yaml: 'split.method' = 'time' needs a 'date' column with values "
                               "(set data.date_column)")
         dates = pd.to_datetime(df["date"])
+        if dates.isna().any():
+            raise ParamsError(f"{int(dates.isna().sum())} prepared reports have no date: 'split.method' = "
+                              "'time' cannot place them (drop them upstream or use method: stratified)")
         cutoff = pd.Timestamp(time_cutoff) if time_cutoff else dates.quantile(1 - test_size)
         is_train = (dates < cutoff).to_numpy()
     else:

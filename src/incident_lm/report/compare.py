@@ -33,6 +33,16 @@ def _retrieval(metrics: dict[str, Any], target: str) -> float | None:
     return None
 
 
+def _retrieval_k(results: dict[str, dict[str, Any]]) -> int | None:
+    """The k of precision@k in the evaluation metrics (set by evaluate.retrieval.k)."""
+    for res in results.values():
+        for per_target in res["metrics"].get("retrieval", {}).values():
+            for key in per_target:
+                if key.startswith("precision_at_") and not key.endswith("_ci"):
+                    return int(key.removeprefix("precision_at_"))
+    return None
+
+
 def compare(results: dict[str, dict[str, Any]], baseline: str = "tfidf", n_boot: int = 1000,
             seed: int = 0) -> dict[str, Any]:
     """Headline figures of every representation and its paired macro-F1 difference from ``baseline``.
@@ -76,7 +86,8 @@ def compare(results: dict[str, dict[str, Any]], baseline: str = "tfidf", n_boot:
         table[name] = row
     targets = list(dict.fromkeys(base["target"]))
     best = {t: max(table, key=lambda n, t=t: table[n].get(t, {}).get("macro_f1", -1)) for t in targets}
-    return {"baseline": baseline, "targets": targets, "best": best, "representations": table}
+    return {"baseline": baseline, "targets": targets, "retrieval_k": _retrieval_k(results), "best": best,
+            "representations": table}
 
 
 def bar_rows(summary: dict[str, Any]) -> pd.DataFrame:
@@ -108,7 +119,7 @@ def results_table(summary: dict[str, Any]) -> str:
     head = ["representation"]
     for t in targets:
         head += [f"{t} macro-F1 (95% CI)", f"Δ vs {baseline} (95% CI)"]
-    head += [f"{primary} P@10", f"{primary} V-measure", "dim", "fit s", "docs/s"]
+    head += [f"{primary} P@{summary.get('retrieval_k') or 'k'}", f"{primary} V-measure", "dim", "fit s", "docs/s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
 
     def fmt(x: Any, nd: int = 3) -> str:

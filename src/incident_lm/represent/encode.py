@@ -49,6 +49,7 @@ def encode_to_file(rep: Representation, texts: Sequence[str], path_stem: str | P
         bar.close()
         return save_matrix(path_stem, sp.vstack(parts, format="csr")), n, dim
     path = Path(path_stem).with_suffix(".npy")
+    Path(path_stem).with_suffix(".npz").unlink(missing_ok=True)
     with atomic_path(path, ".npy") as tmp:
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, dim))
         out[: first.shape[0]] = first

@@ -61,7 +61,7 @@ class TfidfRepresentation(Representation):
         X = self.vectorizer_.fit_transform(texts)
         self.svd_ = None
         if self.lsa_components:
-            n = min(self.lsa_components, X.shape[1] - 1)
+            n = max(1, min(self.lsa_components, X.shape[1] - 1, X.shape[0] - 1))
             self.svd_ = TruncatedSVD(n_components=n, random_state=self.seed).fit(X)
         return self
 
@@ -75,7 +75,7 @@ class TfidfRepresentation(Representation):
 
     @property
     def dim(self) -> int:
-        return self.svd_.n_components if self.svd_ is not None else len(self.vectorizer_.vocabulary_)
+        return self.svd_.components_.shape[0] if self.svd_ is not None else len(self.vectorizer_.vocabulary_)
 
 
 def is_sparse(matrix: Matrix) -> bool:
