@@ -1,0 +1,1 @@
+"""Language models trained on incident text: BERT tuning (MLM, SimCSE), BERT from scratch, fastText."""

@@ -1,0 +1,315 @@
+"""Report vectors pooled from the incident-domain fastText word vectors.
+
+The word vectors are trained by the ``train_fasttext`` stage
+(:mod:`incident_lm.lm.fasttext_train`) and read from ``model_dir``; this representation only
+learns how to pool them, from the training texts given to :meth:`FastTextPooled.fit`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from incident_lm.params import ParamsError, load_params
+from incident_lm.represent.base import Representation, register, to_float32
+from incident_lm.represent.text import tokenize
+from incident_lm.stage import DataError
+
+log = logging.getLogger(__name__)
+
+POOLINGS = ("mean", "tfidf", "sif")
+TYPE_NAME = "fasttext_pooled"
+
+
+@register(TYPE_NAME)
+class FastTextPooled(Representation):
+    """Weighted mean of fastText word vectors over a report's tokens.
+
+    Tokens are those of :func:`~incident_lm.represent.text.tokenize` (as in training). Every
+    token has a vector, misspelt or unseen ones included (built from character n-grams).
+
+    * ``mean``: plain average of the token vectors.
+    * ``tfidf``: average weighted by each token's smoothed IDF, ``ln((1 + n) / (1 + df)) + 1``
+      (scikit-learn's), learnt on the training texts; an unseen token has ``df = 0``.
+    * ``sif``: smooth inverse frequency (Arora, Liang & Ma, 2017): token weight
+      ``a / (a + p(w))`` with ``p(w)`` the token's relative frequency in the training texts
+      (0 if unseen), summed and divided by the number of tokens; then the projection on the
+      first ``sif_remove_pc`` principal components of the training texts' vectors (uncentred
+      SVD, as in the paper) is removed.
+
+    A text without tokens (empty, or punctuation only) maps to the zero vector. Nothing is
+    L2-normalised: the evaluation normalises where it needs to.
+
+    ``transform`` builds a sparse ``(n_texts, n_tokens)`` weight matrix and multiplies it by a
+    cache of token vectors (the training vocabulary's, plus every new token met so far, looked
+    up once); the cache is not saved, it is rebuilt from the model.
+
+    Saving writes no copy of the (large) fastText model: ``config.json`` records ``model_dir``
+    and the model's SHA-256 and size, and loading refuses a model that has changed since.
+
+    Parameters
+    ----------
+    model_dir : str
+        Folder written by the ``train_fasttext`` stage, relative to the working directory.
+    pooling : {"mean", "tfidf", "sif"}
+    sif_a : float
+        SIF smoothing ``a`` (> 0); smaller down-weights frequent words more.
+    sif_remove_pc : int
+        Number of principal components removed with ``sif`` pooling (0 = none).
+
+    Attributes
+    ----------
+    vocabulary_ : ndarray of str, shape (n_terms,)
+        Tokens of the training texts, sorted.
+    term_counts_ : ndarray of int64, shape (n_terms,)
+        Occurrences of each token in the training texts.
+    doc_freq_ : ndarray of int64, shape (n_terms,)
+        Number of training texts containing each token.
+    n_docs_ : int
+        Number of training texts.
+    components_ : ndarray of float32, shape (n_removed, dim)
+        Removed principal directions (unit rows); ``(0, dim)`` unless ``sif``.
+    model_ref_ : dict
+        ``model_dir``, ``backend``, ``sha256``, ``bytes`` of the fastText model used.
+    dim_ : int
+    """
+
+    sparse_output = False
+
+    def __init__(self, model_dir: str = "models/fasttext", pooling: str = "mean", sif_a: float = 1e-3,
+                 sif_remove_pc: int = 1):
+        self.model_dir = model_dir
+        self.pooling = pooling
+        self.sif_a = sif_a
+        self.sif_remove_pc = sif_remove_pc
+
+    # --- estimator API -------------------------------------------------
+    def fit(self, texts: Sequence[str]) -> FastTextPooled:
+        """Load the word vectors and learn token statistics (and SIF's components) from ``texts``."""
+        self._check_params()
+        texts = self.check_texts(texts)
+        self._drop_cache()
+        wv, ref = _open_model(self.model_dir)
+        if self.sif_remove_pc >= wv.dim:
+            raise ParamsError(f"params.yaml: '{_keys('sif_remove_pc', self.sif_remove_pc)}' = "
+                              f"{self.sif_remove_pc!r}: must be smaller than the word-vector dimension {wv.dim}")
+        t0 = time.perf_counter()
+        docs = [tokenize(t) for t in texts]
+        counts: Counter[str] = Counter()
+        dfs: Counter[str] = Counter()
+        for tokens in docs:
+            counts.update(tokens)
+            dfs.update(set(tokens))
+        vocab = sorted(counts)
+        self.vocabulary_ = np.array(vocab, dtype=str)
+        self.term_counts_ = np.array([counts[t] for t in vocab], dtype=np.int64)
+        self.doc_freq_ = np.array([dfs[t] for t in vocab], dtype=np.int64)
+        self.n_docs_ = len(texts)
+        self.model_ref_ = ref
+        self.dim_ = wv.dim
+        self.components_ = np.zeros((0, self.dim_), dtype=np.float32)
+        self._wv = wv
+        if self.pooling == "sif" and self.sif_remove_pc > 0:
+            self.components_ = top_right_singular_vectors(self._pool(docs), self.sif_remove_pc)
+        log.info("fitted %s pooling on %d texts (%d distinct tokens) in %.1fs", self.pooling, len(texts),
+                 len(vocab), time.perf_counter() - t0)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """Pooled vectors, float32 C-contiguous, shape ``(len(texts), dim)``; zeros for empty texts."""
+        self.check_fitted()
+        docs = [tokenize(t) for t in self.check_texts(texts)]
+        X = self._pool(docs)
+        if self.components_.shape[0]:
+            C = self.components_.astype(np.float64)
+            X = X.astype(np.float64)
+            X -= (X @ C.T) @ C
+        return to_float32(X)
+
+    @property
+    def dim(self) -> int:
+        self.check_fitted()
+        return self.dim_
+
+    def external_artefacts(self) -> list[Path]:
+        return [Path(self.model_dir)]
+
+    # --- pooling ---------------------------------------------------------
+    def token_weights(self, tokens: Sequence[str]) -> np.ndarray:
+        """Pooling weight of each token before normalisation, shape ``(len(tokens),)`` float64.
+
+        1 for ``mean``, the IDF for ``tfidf``, ``a / (a + p(w))`` for ``sif``.
+        """
+        self.check_fitted()
+        if self.pooling == "mean":
+            return np.ones(len(tokens))
+        if getattr(self, "_vocab_index", None) is None:
+            self._vocab_index = {t: i for i, t in enumerate(self.vocabulary_.tolist())}
+        index = self._vocab_index
+        ids = np.array([index.get(t, -1) for t in tokens], dtype=np.int64)
+        known = ids >= 0
+        if self.pooling == "tfidf":
+            df = np.where(known, self.doc_freq_[ids], 0)
+            return np.log((1.0 + self.n_docs_) / (1.0 + df)) + 1.0
+        total = max(int(self.term_counts_.sum()), 1)
+        p = np.where(known, self.term_counts_[ids], 0) / total
+        return self.sif_a / (self.sif_a + p)
+
+    def _pool(self, docs: list[list[str]]) -> np.ndarray:
+        """Weighted means of token vectors without component removal, ``(len(docs), dim)`` float32."""
+        index = self._ensure_cache()
+        n_before = len(index)
+        # setdefault evaluates len(index) first, so a new token gets the next free row.
+        ids = np.fromiter((index.setdefault(t, len(index)) for tokens in docs for t in tokens), dtype=np.int64)
+        if len(index) > n_before:
+            try:
+                self._extend_cache(list(islice(index, n_before, None)))
+            except BaseException:
+                self._index = None      # rows of the new tokens are missing: rebuild next time
+                raise
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        weights = self._weights[ids]
+        if self.pooling == "tfidf":
+            norm = np.bincount(rows, weights=weights, minlength=len(docs))
+        else:
+            norm = lengths.astype(np.float64)
+        data = (weights / norm[rows]).astype(np.float32) if len(ids) else np.zeros(0, np.float32)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        W = sp.csr_matrix((data, ids, indptr), shape=(len(docs), len(index)))
+        return np.asarray(W @ self._vectors, dtype=np.float32)
+
+    # --- word-vector cache (not saved: rebuilt from the model) -----------------------
+    def _ensure_cache(self) -> dict[str, int]:
+        if getattr(self, "_index", None) is None:
+            if getattr(self, "_wv", None) is None:
+                self._wv, ref = _open_model(self.model_dir)
+                _check_same_model(self.model_ref_, ref)
+            self._index: dict[str, int] | None = {}
+            self._vectors = np.zeros((0, self.dim_), dtype=np.float32)
+            self._weights = np.zeros(0)
+            for t in self.vocabulary_.tolist():
+                self._index[t] = len(self._index)
+            self._extend_cache(self.vocabulary_.tolist())
+        assert self._index is not None
+        return self._index
+
+    def _extend_cache(self, tokens: list[str]) -> None:
+        self._vectors = np.vstack([self._vectors, self._wv.get_word_vectors(tokens)])
+        self._weights = np.concatenate([self._weights, self.token_weights(tokens)])
+
+    def _drop_cache(self) -> None:
+        self._wv = None
+        self._index = None
+        self._vocab_index: dict[str, int] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The fastText model and the token cache are rebuilt from model_dir when needed.
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._drop_cache()
+
+    # --- persistence -----------------------------------------------------
+    def _save_state(self, directory: Path) -> None:
+        np.savez(directory / "state.npz", vocabulary=self.vocabulary_, term_counts=self.term_counts_,
+                 doc_freq=self.doc_freq_, n_docs=np.int64(self.n_docs_), components=self.components_)
+        config_path = directory / "config.json"
+        config = json.loads(config_path.read_text())
+        config["model"] = self.model_ref_
+        config_path.write_text(json.dumps(config, indent=2) + "\n")
+
+    def _load_state(self, directory: Path) -> None:
+        with np.load(directory / "state.npz", allow_pickle=False) as state:
+            self.vocabulary_ = state["vocabulary"]
+            self.term_counts_ = state["term_counts"]
+            self.doc_freq_ = state["doc_freq"]
+            self.n_docs_ = int(state["n_docs"])
+            self.components_ = state["components"]
+        self.model_ref_ = json.loads((directory / "config.json").read_text())["model"]
+        self._wv, ref = _open_model(self.model_dir)
+        _check_same_model(self.model_ref_, ref, saved_in=directory)
+        self.dim_ = self._wv.dim
+        self._index = None
+        self._vocab_index = None
+
+    def _check_params(self) -> None:
+        if self.pooling not in POOLINGS:
+            raise ParamsError(f"params.yaml: '{_keys('pooling', self.pooling)}' = {self.pooling!r}: unknown "
+                              f"pooling; must be one of {', '.join(POOLINGS)}")
+        a = self.sif_a
+        if isinstance(a, bool) or not isinstance(a, int | float) or not a > 0:
+            raise ParamsError(f"params.yaml: '{_keys('sif_a', a)}' = {a!r}: must be a number > 0")
+        k = self.sif_remove_pc
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise ParamsError(f"params.yaml: '{_keys('sif_remove_pc', k)}' = {k!r}: must be an integer >= 0")
+
+
+def top_right_singular_vectors(X: np.ndarray, k: int) -> np.ndarray:
+    """First ``k`` right singular vectors of ``X`` (uncentred principal directions).
+
+    Computed as the top eigenvectors of the ``(dim, dim)`` Gram matrix ``X.T @ X`` in float64,
+    which is much faster than an SVD of the ``(n, dim)`` matrix; each is signed so that its
+    largest entry is positive.
+
+    Returns
+    -------
+    ndarray of float32, shape (k, dim), orthonormal rows.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    _, vectors = np.linalg.eigh(X.T @ X)            # eigenvalues ascending
+    top = vectors[:, ::-1][:, :k].T
+    signs = np.sign(top[np.arange(k), np.abs(top).argmax(axis=1)])
+    return np.ascontiguousarray(top * signs[:, None], dtype=np.float32)
+
+
+def _keys(key: str, value: Any) -> str:
+    """Dotted params key(s) of ``key`` in the sections of this type (best effort, for errors).
+
+    The representation does not know its section name, so this looks in ``params.yaml`` for
+    sections with ``type: fasttext_pooled`` whose ``key`` holds ``value``.
+    """
+    default = inspect.signature(FastTextPooled.__init__).parameters[key].default
+    try:
+        params = load_params()
+    except Exception:  # noqa: BLE001 - only a hint for an error message
+        params = {}
+    names = [name for name, sec in params.items()
+             if isinstance(sec, dict) and sec.get("type") == TYPE_NAME and sec.get(key, default) == value]
+    return " / ".join(f"{n}.{key}" for n in names) if names else f"<section>.{key}"
+
+
+def _open_model(model_dir: str) -> tuple[Any, dict[str, Any]]:
+    """Load the word vectors in ``model_dir`` and describe them; a clear error if there are none."""
+    from incident_lm.lm.fasttext_train import detect_backend, fingerprint, load_word_vectors
+
+    path = Path(model_dir)
+    if detect_backend(path) is None:
+        what = "no such folder" if not path.is_dir() else "no model.bin or model.gensim in it"
+        raise FileNotFoundError(
+            f"params.yaml: '{_keys('model_dir', model_dir)}' = {model_dir!r}: {what}. Train the word "
+            "vectors first: run the train_fasttext stage (dvc repro train_fasttext, or "
+            "python stages/train_fasttext.py)")
+    fp = fingerprint(path)
+    ref = {"model_dir": str(model_dir), "backend": fp["backend"], "sha256": fp["sha256"], "bytes": fp["bytes"]}
+    return load_word_vectors(path), ref
+
+
+def _check_same_model(saved: dict[str, Any], current: dict[str, Any], saved_in: Path | None = None) -> None:
+    if saved.get("sha256") != current["sha256"]:
+        where = f" (saved in {saved_in})" if saved_in else ""
+        raise DataError(
+            f"the fastText model in {current['model_dir']} has changed since this representation was "
+            f"fitted{where}: sha256 {current['sha256'][:12]} ({current['bytes']} bytes), expected "
+            f"{str(saved.get('sha256'))[:12]} ({saved.get('bytes')} bytes); rerun its represent stage")
