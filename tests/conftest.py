@@ -18,6 +18,7 @@ BIN = Path(sys.executable).parent
 # Small settings so the whole pipeline runs in a few minutes on two cores.
 SMALL_PARAMS: dict[str, dict] = {
     "synthetic": {"n_reports": 1500},
+    "fasttext": {"epoch": 3, "bucket": 20000, "dim": 32, "supervised": {"epoch": 5}},
     "evaluate": {"n_boot": 200, "cluster": {"seeds": 2, "silhouette_sample": 500}},
     "compare": {"n_boot": 200},
 }
