@@ -89,7 +89,9 @@ def build(name: str, params: Mapping[str, Any] | None = None) -> Representation:
             f"params.yaml: unknown key(s) {', '.join(f'{name}.{k}' for k in unknown)} for representation "
             f"type '{type_name}'; accepted: {', '.join(sorted(accepted))}"
         )
-    return cls(**params)
+    rep = cls(**params)
+    rep.params_section = name  # lets a representation name its own keys in error messages
+    return rep
 
 
 class Representation:
@@ -102,6 +104,8 @@ class Representation:
     """
 
     type_name: ClassVar[str] = "base"
+    #: The params.yaml section that built this instance (set by :func:`build`).
+    params_section: str | None = None
     #: True when ``transform`` returns a sparse matrix.
     sparse_output: ClassVar[bool] = False
 

