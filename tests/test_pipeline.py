@@ -81,3 +81,14 @@ def test_metrics_diff_between_commits_shows_changed_metric(pipeline_repo: Path) 
     change = diff["metrics/tfidf.json"]["dim"]
     assert change["new"] < change["old"]
     assert "metrics/count.json" not in diff
+
+
+def test_exp_run_on_fasttext_param_reruns_only_fasttext_stages(pipeline_repo: Path) -> None:
+    sh(["git", "add", "-A"], pipeline_repo)
+    sh(["git", "commit", "-q", "--allow-empty", "-m", "before fastText experiment"], pipeline_repo)
+    out = sh(["dvc", "exp", "run", "-S", "fasttext.epoch=2"], pipeline_repo)
+    ran = set(re.findall(r"Running stage '([^']+)'", out.stdout + out.stderr))
+    pooled = {n for n in reps() if n.startswith("fasttext_")}
+    expected = {"train_fasttext", "compare"} | {f"represent@{n}" for n in pooled} | {
+        f"evaluate@{n}" for n in pooled}
+    assert ran == expected, out.stdout
