@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: env pipeline test lint bench readme
+.PHONY: env pipeline test lint readme audit
 
 env: $(STAMP)
 
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	ruff check src stages tests bench
+
+# search every artefact for the identifiers planted in the synthetic corpus (exit 1 if any is found)
+audit: $(STAMP)
+	$(PY) -m incident_lm.audit --out reports/audit.json
 
 readme: $(STAMP)
 	$(PY) -m incident_lm.report.readme README.md metrics/compare.json

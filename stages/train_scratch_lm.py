@@ -4,51 +4,36 @@ Reads params section ``scratch_lm``; writes ``models/lm/bert_scratch`` (loadable
 ``{type: bert, model: models/lm/bert_scratch}``), ``metrics/scratch_lm.json`` and ``dvclive/scratch_lm``.
 """
 
+from typing import Any
+
 from incident_lm import stage
-from incident_lm.io import write_json
-from incident_lm.lm.common import (
-    check_keys,
-    ensure_offline,
-    live_logger,
-    read_train_texts,
-    resolve_device,
-    set_threads,
-)
-from incident_lm.params import load_section
+from incident_lm.lm.common import LMRun, run_lm_stage
+from incident_lm.params import Section
 
 KEYS = ("seed", "threads", "device", "model", "mlm", "simcse")
 
 
+def model_config(params: Section) -> Any:
+    """The ``model`` sub-section (tokenizer and architecture), checked before the shared settings."""
+    from incident_lm.lm.scratch import ScratchConfig
+
+    return ScratchConfig.from_section(params.sub("model", {}))
+
+
+def train(run: LMRun) -> dict[str, Any]:
+    from incident_lm.lm.scratch import train_scratch
+
+    return train_scratch(run.texts, run.out, run.extra, run.mlm, run.simcse, seed=run.seed, device=run.device,
+                         log_fn=run.log_fn)
+
+
 def main() -> None:
-    ap = stage.parser(__doc__)
-    ap.add_argument("--data", default="data/split/reports.parquet", help="split reports (train rows used)")
-    ap.add_argument("--out", default="models/lm/bert_scratch", help="model directory")
-    ap.add_argument("--metrics", default="metrics/scratch_lm.json")
-    ap.add_argument("--live", default="dvclive/scratch_lm", help="DVCLive directory for the loss curves")
-    args = ap.parse_args()
-    ensure_offline()
-    p = load_section("scratch_lm", args.params)
-    check_keys(p, KEYS)
-    from dvclive import Live
-
-    from incident_lm.lm.mlm import MLMConfig
-    from incident_lm.lm.scratch import ScratchConfig, train_scratch
-    from incident_lm.lm.simcse import SimCSEConfig
-
-    scratch = ScratchConfig.from_section(p.sub("model", {}))
-    mlm, simcse = MLMConfig.from_section(p.sub("mlm", {})), SimCSEConfig.from_section(p.sub("simcse", {}))
-    seed = p.int("seed", 0)
-    set_threads(p.int("threads", None, min=1), p.key("threads"))
-    device = resolve_device(p.choice("device", ["cpu", "cuda", "auto"], "cpu"), p.key("device"))
-    texts = read_train_texts(args.data)
-    stage.log.info("train_scratch_lm: %d training reports, device %s", len(texts), device)
-    with Live(args.live, save_dvc_exp=False, dvcyaml=False) as live:
-        metrics = train_scratch(texts, args.out, scratch, mlm, simcse, seed=seed, device=device,
-                                log_fn=live_logger(live))
-    write_json(args.metrics, metrics)
+    metrics, out = run_lm_stage(__doc__, "train_scratch_lm", "scratch_lm", KEYS, train, setup=model_config,
+                                out="models/lm/bert_scratch", metrics="metrics/scratch_lm.json",
+                                live="dvclive/scratch_lm")
     stage.log.info("train_scratch_lm: vocabulary %d, held-out MLM loss %.3f -> %.3f; saved %s",
                    metrics["vocab_size"], metrics["mlm"]["eval_loss_before"], metrics["mlm"]["eval_loss_after"],
-                   args.out)
+                   out)
 
 
 if __name__ == "__main__":

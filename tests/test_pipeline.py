@@ -46,9 +46,29 @@ def test_tfidf_beats_majority_floor_on_category(pipeline_repo: Path) -> None:
 
 def test_data_and_deid_metrics_written(pipeline_repo: Path) -> None:
     data = json.loads((pipeline_repo / "metrics" / "data.json").read_text())
-    assert data
+    assert data["preset"] == "nrls" and 1400 < data["rows_kept"] <= data["rows_read"] == 1500
     deid = json.loads((pipeline_repo / "metrics" / "deid.json").read_text())
-    assert deid
+    assert deid["targets"]["all_pass"] is True
+    assert deid["leaked_truth_values"]["checked_in_kept_reports"] > 50
+    assert deid["leaked_truth_values"]["leaked"] == 0
+
+
+def test_no_planted_identifier_in_any_artefact(pipeline_repo: Path, tmp_path: Path) -> None:
+    """Every file under the data outputs, models, features, results, reports, metrics, plots and DVCLive folders is
+    read as text where it can hold text; none holds a planted identifier (see incident_lm.audit)."""
+    out = tmp_path / "audit.json"
+    res = sh(["python", "-m", "incident_lm.audit", "--out", str(out)], pipeline_repo, check=False)
+    audit = json.loads(out.read_text())
+    assert res.returncode == 0, res.stdout
+    assert audit["clean"] and audit["n_findings"] == 0
+    assert audit["n_planted_values"] > 50 and audit["n_distinctive_tokens"] > 20
+    scanned = set(audit["files_scanned"])
+    for must in ("data/prepared/reports.parquet", "data/split/reports.parquet", "models/tfidf/state.pkl",
+                 "models/count/state.pkl", "models/fasttext/model.bin", "models/lm/bert_tuned/tokenizer.json",
+                 "reports/fasttext_neighbours.md", "reports/results.md", "metrics/deid.json",
+                 "results/tfidf/predictions.parquet"):
+        assert must in scanned, must
+    assert all(path.startswith("features/") for path in audit["files_skipped"])
 
 
 def test_nothing_to_reproduce_after_repro(pipeline_repo: Path) -> None:

@@ -624,11 +624,16 @@ class Deidentifier:
 
     def _find_surname_first(self, text: str, spans: list[Span]) -> None:
         """"KOWALSKI, Abimbola" / "Smith, John": a surname, a comma, a given name."""
+        stop = _NOT_NAMES | _TITLE_STOP | self._not_names
         for m in _SURNAME_FIRST_RE.finditer(text):
             sur, given = m.group(1), m.group(2)
             known_sur = _surname_like(sur.title(), self._surnames)
             known_given = given.title() in self._first
-            if (known_sur and known_given) or (sur.isupper() and len(sur) > 1 and (known_sur or known_given)):
+            record_style = sur.isupper() and len(sur) > 2 and given[1:].islower() \
+                and _next_word(text, m.end()) in _NAME_FOLLOWERS and not ({sur.title(), given} & stop) \
+                and given.lower() not in ROLE_WORDS  # "LINDQVIST, Beryl (hosp no ...", not "TTO, Pharmacy was"
+            if (known_sur and known_given) or (sur.isupper() and len(sur) > 1 and (known_sur or known_given)) \
+                    or record_style:
                 spans.append((m.start(), m.end(), "PERSON"))
 
     def _find_caps_names(self, titled: str) -> list[Span]:
@@ -644,6 +649,7 @@ class Deidentifier:
         gaz, first, bare_sur = self._gaz_lower, self._first_lower, self._bare_surnames_lower
         stop = {w.lower() for w in _NOT_NAMES | _TITLE_STOP | self._not_names}
         context_words = ROLE_WORDS | _TITLE_WORDS | {"pt", "patient", "service", "user"}
+        ambiguous_first = {x.lower() for x in AMBIGUOUS_FIRST_NAMES}
 
         def adjacent(j: int, after_context: bool = False) -> bool:
             """Word j follows word j-1 in the same sentence (a full stop only after an initial or title)."""
@@ -666,18 +672,33 @@ class Deidentifier:
             j = i
             while j < n and j - i < 3 and (j == i or adjacent(j)) and (
                     name_word(j) or (j == i and j + 1 < n and adjacent(j + 1) and name_word(j + 1)
-                                     and words[j + 1][2].lower() in bare_sur and lw not in stop
+                                     and words[j + 1][2].lower() in bare_sur
+                                     and (lw not in stop or (initial and words[i][3]))  # "A. SHARMA"
                                      and lw not in context_words)):
                 j += 1
             if j - i >= 2 or (j > i and not initial):
                 second = words[i + 1][2].lower() if j - i >= 2 else ""
                 follows = _next_word(titled, words[j - 1][1]) in _NAME_FOLLOWERS
                 if ctx or (j - i >= 2 and (
-                        (lw in first and lw not in {x.lower() for x in AMBIGUOUS_FIRST_NAMES})
+                        (lw in first and lw not in ambiguous_first)
                         or (initial and (words[i][3] or second in bare_sur))
                         or (second in bare_sur and follows))):
                     spans.append((s, words[j - 1][1], "PERSON"))
                     i = j
+                    continue
+            if j - i == 1 and lw in first and lw not in ambiguous_first:
+                # "ARJUN LINDQVIST MRN ...", "ARJUN WAS ...": a given name, perhaps with a word the gazetteer
+                # does not know, before a verb or identifier cue
+                k = i + 1
+                if k < n and adjacent(k) and len(words[k][2]) > 1 and words[k][2].lower() not in stop \
+                        and words[k][2].lower() not in context_words \
+                        and words[k][2].lower() not in _NAME_FOLLOWERS:
+                    k += 1
+                end = words[k - 1][1]
+                if _next_word(titled, end) in _NAME_FOLLOWERS \
+                        and not self._place_context(titled, s, end, named=True):  # "JOHN RADCLIFFE HOSPITAL"
+                    spans.append((s, end, "PERSON"))
+                    i = k
                     continue
             if ctx and lw not in stop and len(w) > 1 and _next_word(titled, e) in _NAME_FOLLOWERS:
                 spans.append((s, e, "PERSON"))
@@ -818,6 +839,20 @@ def _resolve(cands: list[Span]) -> list[Span]:
             taken.append((s, e, t))
     taken.sort()
     return taken
+
+
+def value_pattern(value: str) -> re.Pattern[str]:
+    """``value`` as a case-insensitive pattern with no letter or digit either side, any white space run
+    matching any other ("6/6" does not match inside "136/69")."""
+    parts = [re.escape(p) for p in value.split()]
+    return re.compile(r"(?<![0-9A-Za-z])" + r"\s+".join(parts) + r"(?![0-9A-Za-z])", re.IGNORECASE)
+
+
+def contains_value(text: str, value: str) -> bool:
+    """Whether ``value`` occurs in ``text`` as a whole (see :func:`value_pattern`)."""
+    if not value.strip() or value.split()[0].lower() not in text.lower():
+        return False
+    return value_pattern(value).search(text) is not None
 
 
 def count_types(spans: Iterable[Sequence[Span]]) -> dict[str, int]:

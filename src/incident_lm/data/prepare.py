@@ -39,7 +39,14 @@ from incident_lm.data.load import (
     resolve_sources,
 )
 from incident_lm.data.presets import PRESETS, Preset, get_preset
-from incident_lm.deid import DEFAULT_TARGETS, TYPES, Deidentifier, score_redactions, spans_frame
+from incident_lm.deid import (
+    DEFAULT_TARGETS,
+    TYPES,
+    Deidentifier,
+    contains_value,
+    score_redactions,
+    spans_frame,
+)
 from incident_lm.io import atomic_path, write_json
 from incident_lm.params import ParamsError, Section
 from incident_lm.stage import DataError
@@ -696,7 +703,7 @@ def _finalise(cfg: DataConfig, deid_settings: DeidSettings, state: _State, read_
                     for doc, text in zip(df["id"], df["text"], strict=True):
                         for typ, value in leak_values.get(doc, ()):
                             checked += 1
-                            if value in text:
+                            if contains_value(text, value):
                                 leaked[typ] += 1
                 df["date"] = df["date"].astype("datetime64[ns]")
                 writer.write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False))

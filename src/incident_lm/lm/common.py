@@ -1,7 +1,8 @@
 """Helpers shared by the BERT representation and the language-model training code.
 
 Offline model folders, fingerprints, seeds, threads, devices, special tokens, length-grouped
-batches, the learning-rate schedule, int8 quantisation and saving an encoder. This module imports
+batches, the learning-rate schedule, int8 quantisation, saving an encoder, and the setup shared by
+the ``tune_lm`` and ``train_scratch_lm`` stages (:func:`run_lm_stage`). This module imports
 torch: the ``bert`` representation imports it inside its methods only. Nothing here ever contacts a model
 hub: every model is a local Hugging Face directory, loaded with ``local_files_only=True``.
 """
@@ -16,12 +17,16 @@ import os
 import random
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
 
-from incident_lm.params import ParamsError, Section
+from incident_lm.params import ParamsError, Section, load_section
+
+if TYPE_CHECKING:
+    from incident_lm.lm.mlm import MLMConfig
+    from incident_lm.lm.simcse import SimCSEConfig
 
 C = TypeVar("C")
 
@@ -367,3 +372,103 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
         else:
             quantize_int8(child)
     return model
+
+
+@dataclasses.dataclass(frozen=True)
+class LMRun:
+    """What :func:`run_lm_stage` resolves before training, handed to the stage's ``train`` callable.
+
+    Attributes
+    ----------
+    params : Section
+        The stage's params section, keys checked (for stage-specific keys such as ``base_model``).
+    texts : list of str
+        Training-split report texts.
+    out : str
+        Model directory to write (``--out``).
+    seed : int
+    device : torch.device
+    mlm, simcse : MLMConfig, SimCSEConfig
+        The ``mlm`` and ``simcse`` sub-sections.
+    log_fn : callable
+        ``log(name, value, step)`` into the stage's DVCLive directory.
+    extra : Any
+        Whatever the stage's ``setup`` callable returned (``None`` without one).
+    """
+
+    params: Section
+    texts: list[str]
+    out: str
+    seed: int
+    device: torch.device
+    mlm: MLMConfig
+    simcse: SimCSEConfig
+    log_fn: Callable[[str, float, int], None]
+    extra: Any = None
+
+
+def run_lm_stage(doc: str | None, name: str, section: str, keys: Sequence[str],
+                 train: Callable[[LMRun], dict[str, Any]], *, out: str, metrics: str, live: str,
+                 out_help: str = "model directory", setup: Callable[[Section], Any] | None = None
+                 ) -> tuple[dict[str, Any], str]:
+    """The body shared by the language-model training stages (``tune_lm``, ``train_scratch_lm``).
+
+    Parses the command line (``--params``, ``--data``, ``--out``, ``--metrics``, ``--live``),
+    forbids hub lookups, reads and checks params section ``section`` (keys ``keys``; ``seed``,
+    ``threads``, ``device``, ``mlm`` and ``simcse`` are read here), sets torch's threads, picks
+    the device, reads the training-split texts, calls ``train`` inside a DVCLive ``Live`` and
+    writes the metrics it returns as JSON.
+
+    Parameters
+    ----------
+    doc : str or None
+        The stage script's docstring (its ``--help`` description).
+    name : str
+        Stage name, prefixed to the log line.
+    section : str
+        Params section read.
+    keys : sequence of str
+        Keys accepted in that section.
+    train : callable
+        ``train(run: LMRun) -> metrics dict``: trains and saves the model to ``run.out``.
+    out, metrics, live : str
+        Defaults of ``--out``, ``--metrics`` and ``--live``.
+    out_help : str
+        Help text of ``--out``.
+    setup : callable, optional
+        ``setup(params) -> Any``, called once the keys are checked and before the shared settings
+        are read (so its ParamsErrors come first); its result is ``LMRun.extra``.
+
+    Returns
+    -------
+    (dict, str)
+        The metrics written and the model directory (``--out``).
+    """
+    from incident_lm import stage
+    from incident_lm.io import write_json
+
+    ap = stage.parser(doc)
+    ap.add_argument("--data", default="data/split/reports.parquet", help="split reports (train rows used)")
+    ap.add_argument("--out", default=out, help=out_help)
+    ap.add_argument("--metrics", default=metrics)
+    ap.add_argument("--live", default=live, help="DVCLive directory for the loss curves")
+    args = ap.parse_args()
+    ensure_offline()
+    p = load_section(section, args.params)
+    check_keys(p, keys)
+    from dvclive import Live
+    from incident_lm.lm.mlm import MLMConfig
+    from incident_lm.lm.simcse import SimCSEConfig
+
+    extra = setup(p) if setup is not None else None
+    mlm, simcse = MLMConfig.from_section(p.sub("mlm", {})), SimCSEConfig.from_section(p.sub("simcse", {}))
+    seed = p.int("seed", 0)
+    set_threads(p.int("threads", None, min=1), p.key("threads"))
+    device = resolve_device(p.choice("device", ["cpu", "cuda", "auto"], "cpu"), p.key("device"))
+    texts = read_train_texts(args.data)
+    stage.log.info("%s: %d training reports, device %s", name, len(texts), device)
+    with Live(args.live, save_dvc_exp=False, dvcyaml=False) as dvclive:
+        result = train(LMRun(params=p, texts=texts, out=args.out, seed=seed, device=device, mlm=mlm,
+                             simcse=simcse, log_fn=live_logger(dvclive), extra=extra))
+    write_json(args.metrics, result)
+    return result, args.out

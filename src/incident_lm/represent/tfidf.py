@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
@@ -76,7 +75,3 @@ class TfidfRepresentation(Representation):
     @property
     def dim(self) -> int:
         return self.svd_.components_.shape[0] if self.svd_ is not None else len(self.vectorizer_.vocabulary_)
-
-
-def is_sparse(matrix: Matrix) -> bool:
-    return sp.issparse(matrix)

@@ -1,0 +1,327 @@
+"""Governance audit: search every artefact the pipeline wrote for the identifiers planted in the raw data.
+
+On the synthetic corpus the generator records every identifier it planted (``identifiers.csv``: report id,
+field, character span, type, value). The audit reads each artefact in a form that exposes its text
+(Parquet string columns, JSON strings, Markdown/CSV/TSV text, the strings inside pickles, fastText
+vocabularies, tokenizer vocabularies, safetensors headers, string arrays) and reports two kinds of finding:
+
+``value``
+    A planted value (e.g. ``"Doreen Price-Jones"``, ``"16 March 1945"``) found, case-insensitively, with no
+    letter or digit either side and any run of white space matching any other, in the text of *its own*
+    report inside a document-level table (a Parquet file with an ``id`` column).
+``token``
+    A *distinctive identifier token* anywhere: a word (at least 3 characters, at least one letter) that occurs
+    in the raw text only inside planted identifier spans, never outside them (``"lindqvist"``, ``"f0016297"``,
+    ``"hassan3"``). Such a word can reach a vocabulary, a report or a metric file only through a leak.
+
+Numeric arrays and model weights hold no text and are listed as skipped; any other file type is listed as
+unscanned, so a new kind of artefact cannot slip past silently. A tokenizer vocabulary copied from the base
+model is not learnt from the data: its tokens that are in ``exempt_tokens`` are ignored.
+
+    python -m incident_lm.audit --out reports/audit.json   # exit status 1 when anything is found
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickletools
+import re
+import struct
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from incident_lm.deid import contains_value
+
+DEFAULT_ROOTS = ("data/prepared", "data/split", "models", "features", "results", "reports", "metrics", "plots",
+                 "dvclive")
+TEXT_SUFFIXES = frozenset({".md", ".csv", ".tsv", ".txt", ".yaml", ".yml", ".html", ".log", ".vec"})
+TOKENIZER_FILES = frozenset({"tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"})
+NUMERIC_SUFFIXES = frozenset({".pt", ".pth", ".ckpt", ".onnx"})  # weights: numbers only
+FASTTEXT_FILES = frozenset({"model.bin", "model.gensim"})
+
+_TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
+_PICKLE_STRING_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING",
+                                "BINSTRING", "STRING", "SHORT_BINBYTES", "BINBYTES", "BINBYTES8"})
+
+
+def tokens(text: str) -> Iterator[str]:
+    """Lower-cased runs of letters and digits."""
+    for m in _TOKEN_RE.finditer(text):
+        yield m.group().lower()
+
+
+def _distinctive(token: str) -> bool:
+    return len(token) >= 3 and any(c.isalpha() for c in token)
+
+
+def distinctive_tokens(raw: pd.DataFrame, truth: pd.DataFrame, id_column: str,
+                       text_fields: Sequence[str]) -> dict[str, str]:
+    """Tokens found in the raw text only inside planted identifier spans, mapped to their identifier type.
+
+    ``raw``: the raw export (``id_column`` and ``text_fields``); ``truth``: one row per planted identifier
+    with columns ``id_column``, ``field``, ``start``, ``end``, ``type`` (character offsets into the field).
+    """
+    spans: dict[tuple[str, str], list[tuple[int, int, str]]] = {}
+    for doc, fld, start, end, typ in truth[[id_column, "field", "start", "end", "type"]].itertuples(
+            index=False, name=None):
+        spans.setdefault((str(doc), str(fld)), []).append((int(start), int(end), str(typ)))
+    inside: dict[str, str] = {}
+    outside: set[str] = set()
+    for row in raw[[id_column, *text_fields]].itertuples(index=False, name=None):
+        doc = str(row[0])
+        for fld, text in zip(text_fields, row[1:], strict=True):
+            if not isinstance(text, str):
+                continue
+            pos = 0
+            for start, end, typ in sorted(spans.get((doc, fld), ())):
+                outside.update(tokens(text[pos:start]))
+                for t in tokens(text[start:end]):
+                    inside.setdefault(t, typ)
+                pos = max(pos, end)
+            outside.update(tokens(text[pos:]))
+    return {t: typ for t, typ in sorted(inside.items()) if t not in outside and _distinctive(t)}
+
+
+@dataclass
+class Finding:
+    file: str
+    kind: str          # "value" or "token"
+    type: str          # identifier type, e.g. PERSON
+    where: str         # report id and column, or the part of the file
+    masked: str        # the identifier, masked: first character and length
+
+
+@dataclass
+class AuditResult:
+    files_scanned: dict[str, str] = field(default_factory=dict)    # path -> how it was read
+    files_skipped: dict[str, str] = field(default_factory=dict)    # path -> why it holds no text
+    files_unscanned: dict[str, str] = field(default_factory=dict)  # path -> unknown format
+    findings: list[Finding] = field(default_factory=list)
+    n_values: int = 0
+    n_distinctive_tokens: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings and not self.files_unscanned
+
+    def to_dict(self) -> dict[str, Any]:
+        by_type: dict[str, int] = {}
+        for f in self.findings:
+            by_type[f.type] = by_type.get(f.type, 0) + 1
+        return {"clean": self.clean, "n_planted_values": self.n_values,
+                "n_distinctive_tokens": self.n_distinctive_tokens, "n_findings": len(self.findings),
+                "findings_by_type": by_type, "n_files_scanned": len(self.files_scanned),
+                "files_scanned": self.files_scanned, "files_skipped": self.files_skipped,
+                "files_unscanned": self.files_unscanned,
+                "findings": [f.__dict__ for f in self.findings]}
+
+
+def _mask(s: str) -> str:
+    return f"{s[:1]}{'*' * 3} ({len(s)} chars)"
+
+
+def _json_strings(obj: Any) -> Iterator[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield str(k)
+            yield from _json_strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _json_strings(v)
+
+
+def pickle_strings(data: bytes) -> Iterator[str]:
+    """The string constants inside a pickle, read with :mod:`pickletools` (nothing is unpickled or run)."""
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in _PICKLE_STRING_OPS and arg is not None:
+            yield arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+
+
+def _safetensors_header(path: Path) -> Iterator[str]:
+    with path.open("rb") as fh:
+        (n,) = struct.unpack("<Q", fh.read(8))
+        yield from _json_strings(json.loads(fh.read(n)))
+
+
+def _array_strings(arr: np.ndarray) -> Iterator[str] | None:
+    if arr.dtype.kind in "US":
+        return (str(x) for x in arr.ravel())
+    return None
+
+
+class Auditor:
+    """Scan artefacts for planted identifiers.
+
+    Parameters
+    ----------
+    truth : DataFrame
+        Planted identifiers: columns ``doc`` (report id), ``type``, ``value``.
+    distinctive : dict
+        Distinctive identifier tokens (see :func:`distinctive_tokens`), token -> type.
+    exempt_tokens : set of str
+        Tokens a tokenizer vocabulary may hold without being learnt from the data (the base model's vocabulary).
+    """
+
+    def __init__(self, truth: pd.DataFrame, distinctive: dict[str, str],
+                 exempt_tokens: Iterable[str] = ()):
+        self.values: dict[str, list[tuple[str, str]]] = {}
+        for doc, typ, value in truth[["doc", "type", "value"]].itertuples(index=False, name=None):
+            if isinstance(value, str) and value.strip():
+                self.values.setdefault(str(doc), []).append((str(typ), value))
+        self.distinctive = distinctive
+        self.exempt = {t.lower() for t in exempt_tokens}
+
+    def scan(self, roots: Iterable[str | Path], base: str | Path = ".") -> AuditResult:
+        """Scan every file under ``roots`` (paths relative to ``base``; missing roots are ignored)."""
+        base = Path(base)
+        res = AuditResult(n_values=sum(map(len, self.values.values())), n_distinctive_tokens=len(self.distinctive))
+        for root in roots:
+            top = base / root
+            files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+            for path in files:
+                self._scan_file(path, path.relative_to(base).as_posix(), res)
+        return res
+
+    def _check_tokens(self, strings: Iterable[str], rel: str, where: str, res: AuditResult,
+                      exempt: bool = False) -> None:
+        seen: set[str] = set()
+        for s in strings:
+            for t in tokens(s):
+                if t in self.distinctive and t not in seen and not (exempt and t in self.exempt):
+                    seen.add(t)
+                    res.findings.append(Finding(rel, "token", self.distinctive[t], where, _mask(t)))
+
+    def _scan_table(self, path: Path, rel: str, res: AuditResult) -> None:
+        table = pq.read_table(path)
+        cols = [f.name for f in table.schema if str(f.type) in ("string", "large_string")]
+        df = table.select(cols).to_pandas()
+        ids = df["id"].astype(str) if "id" in df.columns else None
+        for col in cols:
+            texts = df[col].astype(object).where(df[col].notna(), "")
+            self._check_tokens(texts, rel, f"column {col}", res)
+            if ids is None or col == "id":
+                continue
+            for doc, text in zip(ids, texts, strict=True):
+                for typ, value in self.values.get(doc, ()):
+                    if contains_value(text, value):
+                        res.findings.append(Finding(rel, "value", typ, f"report {doc}, column {col}",
+                                                    _mask(value)))
+        res.files_scanned[rel] = f"parquet string columns {cols}"
+
+    def _scan_file(self, path: Path, rel: str, res: AuditResult) -> None:
+        suffix, name = path.suffix.lower(), path.name
+        if suffix == ".parquet":
+            self._scan_table(path, rel, res)
+        elif suffix == ".json":
+            self._check_tokens(_json_strings(json.loads(path.read_text(encoding="utf-8"))), rel, "json", res,
+                               exempt=name in TOKENIZER_FILES)
+            res.files_scanned[rel] = "json strings and keys"
+        elif suffix in TEXT_SUFFIXES:
+            self._check_tokens([path.read_text(encoding="utf-8", errors="replace")], rel, "text", res,
+                               exempt=name in TOKENIZER_FILES)
+            res.files_scanned[rel] = "text"
+        elif suffix == ".pkl":
+            self._check_tokens(pickle_strings(path.read_bytes()), rel, "pickle strings", res)
+            res.files_scanned[rel] = "pickle string constants"
+        elif name in FASTTEXT_FILES:
+            from incident_lm.lm.fasttext_train import load_word_vectors
+
+            self._check_tokens(load_word_vectors(path.parent).words, rel, "fastText vocabulary", res)
+            res.files_scanned[rel] = "fastText vocabulary"
+        elif suffix == ".safetensors":
+            self._check_tokens(_safetensors_header(path), rel, "safetensors header", res)
+            res.files_scanned[rel] = "safetensors header (weights are numbers)"
+        elif suffix in (".npy", ".npz"):
+            self._scan_arrays(path, rel, res)
+        elif suffix in NUMERIC_SUFFIXES or name.endswith(".npy.tmp"):
+            res.files_skipped[rel] = "model weights (numbers only)"
+        else:
+            res.files_unscanned[rel] = f"unknown format {suffix or name!r}"
+
+    def _scan_arrays(self, path: Path, rel: str, res: AuditResult) -> None:
+        try:
+            loaded = np.load(path, allow_pickle=False, mmap_mode="r" if path.suffix == ".npy" else None)
+        except ValueError:  # object arrays need pickle: read their string constants without unpickling
+            self._check_tokens(pickle_strings(path.read_bytes()), rel, "array strings", res)
+            res.files_scanned[rel] = "object array strings"
+            return
+        arrays = [loaded] if isinstance(loaded, np.ndarray) else [loaded[k] for k in loaded.files]
+        strings = [s for a in arrays if (s := _array_strings(a)) is not None]
+        if strings:
+            for s in strings:
+                self._check_tokens(s, rel, "string array", res)
+            res.files_scanned[rel] = "string arrays"
+        else:
+            res.files_skipped[rel] = "numeric arrays: " + ", ".join(str(a.dtype) for a in arrays)
+
+
+def load_truth(truth_path: str | Path, id_column: str = "RP01") -> pd.DataFrame:
+    """The generator's ``identifiers.csv`` with the report id column renamed to ``doc``."""
+    truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False)
+    missing = {id_column, "field", "start", "end", "type", "value"} - set(truth.columns)
+    if missing:
+        raise ValueError(f"{truth_path}: missing column(s) {sorted(missing)} (expected the synthetic generator's "
+                         "identifiers.csv; params key deid.truth)")
+    return truth.rename(columns={id_column: "doc"})
+
+
+def base_vocabulary(model_dir: str | Path | None = None) -> set[str]:
+    """Tokens of the base model's tokenizer vocabulary (the bundled MiniLM when ``model_dir`` is None)."""
+    from incident_lm.lm.common import resolve_model_dir
+
+    directory = resolve_model_dir(str(model_dir) if model_dir else None, "tune_lm.base_model")
+    vocab = directory / "vocab.txt"
+    if vocab.is_file():
+        return {line.strip() for line in vocab.read_text(encoding="utf-8").splitlines() if line.strip()}
+    tok = json.loads((directory / "tokenizer.json").read_text(encoding="utf-8"))
+    return set(tok["model"]["vocab"])
+
+
+def audit(raw: str | Path, truth_path: str | Path, roots: Sequence[str | Path] = DEFAULT_ROOTS,
+          base: str | Path = ".", id_column: str = "RP01", text_fields: Sequence[str] = ("IN07", "IN10", "IN11"),
+          base_model: str | Path | None = None) -> AuditResult:
+    """Audit the artefacts under ``roots`` against the identifiers planted in ``raw`` (see module docstring)."""
+    truth = load_truth(truth_path, id_column)
+    raw_df = pd.read_csv(raw, dtype=str, usecols=[id_column, *text_fields], keep_default_na=False)
+    dist = distinctive_tokens(raw_df, truth.rename(columns={"doc": id_column}), id_column, text_fields)
+    return Auditor(truth, dist, base_vocabulary(base_model)).scan(roots, base)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--raw", default="data/raw/synthetic/incidents.csv", help="raw export with planted identifiers")
+    ap.add_argument("--truth", default="data/raw/synthetic/identifiers.csv", help="planted identifiers")
+    ap.add_argument("--roots", nargs="+", default=list(DEFAULT_ROOTS), help="artefact folders or files")
+    ap.add_argument("--id-column", default="RP01", help="report id column of the raw export and the truth")
+    ap.add_argument("--text-fields", nargs="+", default=["IN07", "IN10", "IN11"], help="raw free-text columns")
+    ap.add_argument("--base-model", default=None, help="base model whose tokenizer vocabulary is exempt")
+    ap.add_argument("--out", default=None, help="write the audit as JSON here (identifiers masked)")
+    args = ap.parse_args(argv)
+    res = audit(args.raw, args.truth, args.roots, id_column=args.id_column, text_fields=args.text_fields,
+                base_model=args.base_model)
+    if args.out:
+        from incident_lm.io import write_json
+
+        write_json(args.out, res.to_dict())
+    print(f"audit: {len(res.files_scanned)} files scanned, {len(res.files_skipped)} numeric files skipped, "
+          f"{len(res.files_unscanned)} unscanned; {res.n_values} planted values and "
+          f"{res.n_distinctive_tokens} distinctive tokens searched; {len(res.findings)} found")
+    for f in res.findings[:50]:
+        print(f"  {f.file}: {f.kind} {f.type} {f.masked} ({f.where})")
+    for rel, why in res.files_unscanned.items():
+        print(f"  unscanned {rel}: {why}")
+    return 0 if res.clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

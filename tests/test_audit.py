@@ -1,0 +1,138 @@
+"""The governance audit: planted identifiers are found wherever an artefact can hold text, and only there."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from incident_lm.audit import Auditor, distinctive_tokens, main, pickle_strings
+from incident_lm.deid import contains_value
+
+RAW = pd.DataFrame({
+    "RP01": ["A1", "A2", "A3"],
+    "IN07": ["Seen by Arjun Lindqvist on 6/6 after a fall.", "BP 136/69, fall in bay 2, Dr Smith informed.",
+             "Email m.hassan3@example.nhs.uk about the fall."],
+    "IN10": ["Smith to review.", "", None],
+})
+_PLANTED = [("A1", "PERSON", "Arjun Lindqvist"), ("A1", "DATE", "6/6"), ("A2", "PERSON", "Smith"),
+            ("A3", "EMAIL", "m.hassan3@example.nhs.uk")]
+TRUTH = pd.DataFrame([
+    {"RP01": doc, "field": "IN07", "start": (s := RAW.set_index("RP01").loc[doc, "IN07"].find(v)),
+     "end": s + len(v), "type": typ, "value": v} for doc, typ, v in _PLANTED])
+
+
+def test_truth_spans_match_values() -> None:
+    for doc, fld, s, e, value in TRUTH[["RP01", "field", "start", "end", "value"]].itertuples(index=False):
+        assert RAW.set_index("RP01").loc[doc, fld][s:e] == value
+
+
+def test_contains_value_needs_whole_words() -> None:
+    assert contains_value("seen on 6/6.", "6/6")
+    assert not contains_value("BP 136/69", "6/6")
+    assert contains_value("ARJUN  LINDQVIST mrn", "Arjun Lindqvist")
+    assert not contains_value("Arjunlindqvist", "Arjun Lindqvist")
+    assert not contains_value("anything", "")
+
+
+def test_distinctive_tokens_are_only_inside_identifier_spans() -> None:
+    dist = distinctive_tokens(RAW, TRUTH, "RP01", ["IN07", "IN10"])
+    # "smith" is also outside a span (IN10 of A1); "6" is too short; "nhs" and "example" only in the email
+    assert dist == {"arjun": "PERSON", "lindqvist": "PERSON", "hassan3": "EMAIL", "example": "EMAIL",
+                    "nhs": "EMAIL"}
+
+
+def _auditor() -> Auditor:
+    truth = TRUTH.rename(columns={"RP01": "doc"})
+    return Auditor(truth, distinctive_tokens(RAW, TRUTH, "RP01", ["IN07", "IN10"]), exempt_tokens={"example"})
+
+
+def _write_clean_artefacts(root: Path) -> None:
+    (root / "data").mkdir()
+    pd.DataFrame({"id": ["A1", "A2", "A3"],
+                  "text": ["Seen by [PERSON] on [DATE] after a fall.", "BP 136/69, fall in bay 2, Dr [PERSON]",
+                           "Email [EMAIL] about the fall."]}).to_parquet(root / "data" / "reports.parquet")
+    (root / "models").mkdir()
+    (root / "models" / "vocab.pkl").write_bytes(pickle.dumps({"vocabulary_": {"fall": 0, "bay": 1}}))
+    np.savez(root / "models" / "state.npz", words=np.array(["fall", "bay"]), idf=np.ones(2))
+    np.save(root / "models" / "vectors.npy", np.zeros((2, 3), dtype=np.float32))
+    (root / "models" / "tokenizer.json").write_text(json.dumps({"model": {"vocab": {"example": 0, "fall": 1}}}))
+    (root / "metrics").mkdir()
+    (root / "metrics" / "m.json").write_text(json.dumps({"macro_f1": 0.6, "labels": ["Falls"]}))
+    (root / "reports").mkdir()
+    (root / "reports" / "r.md").write_text("# Neighbours of fall\n\nslip, trip\n")
+
+
+def test_clean_artefacts_pass(tmp_path: Path) -> None:
+    _write_clean_artefacts(tmp_path)
+    res = _auditor().scan(["data", "models", "metrics", "reports", "absent"], tmp_path)
+    assert res.clean, res.findings
+    assert res.files_skipped == {"models/vectors.npy": "numeric arrays: float32"}
+    assert set(res.files_scanned) == {"data/reports.parquet", "models/vocab.pkl", "models/state.npz",
+                                      "models/tokenizer.json", "metrics/m.json", "reports/r.md"}
+
+
+@pytest.mark.parametrize("plant", ["parquet", "pickle", "npz", "json", "markdown", "tokenizer"])
+def test_each_kind_of_leak_is_found(tmp_path: Path, plant: str) -> None:
+    _write_clean_artefacts(tmp_path)
+    if plant == "parquet":  # a value left in its own report
+        df = pd.read_parquet(tmp_path / "data" / "reports.parquet")
+        df.loc[0, "text"] = "Seen by [PERSON] on 6/6 after a fall."
+        df.to_parquet(tmp_path / "data" / "reports.parquet")
+        expected = ("data/reports.parquet", "value", "DATE")
+    elif plant == "pickle":
+        (tmp_path / "models" / "vocab.pkl").write_bytes(pickle.dumps({"vocabulary_": {"fall": 0, "lindqvist": 1}}))
+        expected = ("models/vocab.pkl", "token", "PERSON")
+    elif plant == "npz":
+        np.savez(tmp_path / "models" / "state.npz", words=np.array(["fall", "arjun"]), idf=np.ones(2))
+        expected = ("models/state.npz", "token", "PERSON")
+    elif plant == "json":
+        (tmp_path / "metrics" / "m.json").write_text(json.dumps({"examples": ["hassan3 called"]}))
+        expected = ("metrics/m.json", "token", "EMAIL")
+    elif plant == "markdown":
+        (tmp_path / "reports" / "r.md").write_text("# Neighbours of fall\n\nLINDQVIST, slip\n")
+        expected = ("reports/r.md", "token", "PERSON")
+    else:  # a tokenizer vocabulary may hold base-model words ("example"), not words learnt from the data
+        (tmp_path / "models" / "tokenizer.json").write_text(json.dumps({"model": {"vocab": {"example": 0,
+                                                                                           "nhs": 1}}}))
+        expected = ("models/tokenizer.json", "token", "EMAIL")
+    res = _auditor().scan(["data", "models", "metrics", "reports"], tmp_path)
+    assert not res.clean
+    assert [(f.file, f.kind, f.type) for f in res.findings] == [expected]
+    assert "lindqvist" not in json.dumps(res.to_dict()).lower()  # the audit itself masks what it finds
+
+
+def test_unknown_file_types_are_not_passed_silently(tmp_path: Path) -> None:
+    _write_clean_artefacts(tmp_path)
+    (tmp_path / "models" / "weights.xyz").write_bytes(b"\x00\x01")
+    res = _auditor().scan(["models"], tmp_path)
+    assert not res.clean and res.files_unscanned == {"models/weights.xyz": "unknown format '.xyz'"}
+
+
+def test_pickle_strings_reads_without_unpickling() -> None:
+    class Boom:
+        def __reduce__(self):  # would run on unpickling
+            return (pytest.fail, ("unpickled",))
+
+    data = pickle.dumps({"word": Boom(), "other": ["lindqvist"]})
+    assert {"word", "other", "lindqvist"} <= set(pickle_strings(data))
+
+
+def test_cli_exit_status_and_masked_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    RAW.to_csv(tmp_path / "raw.csv", index=False)
+    TRUTH.to_csv(tmp_path / "truth.csv", index=False)
+    _write_clean_artefacts(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    # IN11 is absent from this raw file: the CLI's default fields are the NRLS ones, so name them
+    args = ["--raw", "raw.csv", "--truth", "truth.csv", "--text-fields", "IN07", "IN10", "--out", "audit.json",
+            "--roots", "data", "models", "metrics", "reports"]
+    assert main(args) == 0
+    assert json.loads((tmp_path / "audit.json").read_text())["clean"] is True
+    (tmp_path / "reports" / "r.md").write_text("Arjun Lindqvist")
+    assert main(args) == 1
+    out = json.loads((tmp_path / "audit.json").read_text())
+    assert out["n_findings"] == 2 and out["findings_by_type"] == {"PERSON": 2}
