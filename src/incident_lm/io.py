@@ -6,6 +6,7 @@ so every writer goes to a temporary file in the destination folder and renames i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -143,6 +144,15 @@ def load_matrix(path_stem: str | Path) -> np.ndarray | sp.csr_matrix:
     if npy.exists():
         return np.load(npy)
     raise FileNotFoundError(f"no matrix at {npz} or {npy}")
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB pieces."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
 
 
 def dir_size(path: str | Path) -> int:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import torch
 
+from incident_lm.io import sha256_file
 from incident_lm.params import ParamsError, Section, load_section
 
 if TYPE_CHECKING:
@@ -167,15 +168,6 @@ def resolve_model_dir(model: str | os.PathLike[str] | None, key: str) -> Path:
         raise ParamsError(f"params.yaml: '{key}' = {str(model)!r}: the directory has no weights "
                           f"({', '.join(WEIGHT_FILES)}); {hint}")
     return path
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB pieces."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def fingerprint(directory: Path) -> dict[str, Any]:

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from incident_lm.io import sha256_file
 from incident_lm.params import ParamsError, Section
 from incident_lm.represent.text import tokenize
 
@@ -93,7 +94,7 @@ class FastTextParams:
     ws: int = 5
     neg: int = 5
     bucket: int = 200_000
-    thread: int = 2
+    thread: int = 1
     seed: int = 0
     probe_words: tuple[str, ...] = DEFAULT_PROBES
     neighbours: int = 10
@@ -365,15 +366,6 @@ def load_word_vectors(directory: str | Path) -> WordVectors:
 def model_files(directory: str | Path) -> list[Path]:
     """The model's files in ``directory`` (``model.*``), sorted; config.json is not one of them."""
     return sorted(p for p in Path(directory).glob("model.*") if p.is_file())
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB pieces."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def fingerprint(directory: str | Path) -> dict[str, Any]:
