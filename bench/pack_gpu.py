@@ -11,8 +11,8 @@ DVC, and a carry limit of 64 MiB (working tree included), so this writes, here:
 ``.gpu/manifest.json``   source paths and SHA-256s, float16 range checks, and the cosine between
                          embeddings of the original model and of the float16 round trip.
 
-It also makes git ignore ``.gpu/`` (``/.gpu/`` appended to ``.git/info/exclude``), so the folder
-travels only when named in ``carry``. Usage, from the repository root::
+``.gpu/`` is git-ignored (``.gitignore``), so the folder travels to the GPU machine only when named in
+``carry``. Usage, from the repository root::
 
     .venv/bin/python bench/pack_gpu.py            # then: du -sh .gpu
 """
@@ -20,7 +20,6 @@ travels only when named in ``carry``. Usage, from the repository root::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.util
 import json
 import shutil
@@ -32,16 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+from incident_lm.io import sha256_file  # noqa: E402
+
 FP16_MAX = 65504.0
 FP16_TINY = 6.103515625e-05  # smallest normal float16
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def bench_module():
@@ -51,21 +44,6 @@ def bench_module():
     assert spec.loader is not None
     spec.loader.exec_module(mod)
     return mod
-
-
-def ensure_excluded(entry: str = "/.gpu/") -> str:
-    """Append ``entry`` to the repository's ``info/exclude`` unless it is there; returns the file path."""
-    out = subprocess.run(["git", "rev-parse", "--git-path", "info/exclude"], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.strip()
-    path = (ROOT / out) if not Path(out).is_absolute() else Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = path.read_text().splitlines() if path.exists() else []
-    if entry not in lines:
-        with path.open("a") as fh:
-            if lines and not path.read_text().endswith("\n"):
-                fh.write("\n")
-            fh.write(entry + "\n")
-    return str(path)
 
 
 def pack_model(src: Path, dst: Path) -> dict:
@@ -146,7 +124,6 @@ def main() -> int:
         raise SystemExit(f"{src}: no model.safetensors")
     if not data.is_file():
         raise SystemExit(f"{data}: not found (run the split stage first)")
-    excluded_in = ensure_excluded()
     dest.mkdir(parents=True, exist_ok=True)
     print(f"packing {src} -> {dest / 'minilm'} (float16)", flush=True)
     stats = pack_model(src, dest / "minilm")
@@ -165,25 +142,23 @@ def main() -> int:
 
     manifest = {
         "made_by": "bench/pack_gpu.py", "created_unix": time.time(),
-        "source_model": str(src), "source_weights_sha256": sha256(src / "model.safetensors"),
+        "source_model": str(src), "source_weights_sha256": sha256_file(src / "model.safetensors"),
         "source_weights_bytes": (src / "model.safetensors").stat().st_size,
-        "packed_weights_sha256": sha256(dest / "minilm" / "model.safetensors"),
+        "packed_weights_sha256": sha256_file(dest / "minilm" / "model.safetensors"),
         "packed_weights_bytes": (dest / "minilm" / "model.safetensors").stat().st_size,
         "float16": stats, "roundtrip_check": check,
-        "data_source": str(data), "data_sha256": sha256(dest / "reports.parquet"),
+        "data_source": str(data), "data_sha256": sha256_file(dest / "reports.parquet"),
         "packed_with": {"torch": torch.__version__, "transformers": transformers.__version__,
                         "python": sys.version.split()[0]},
         "git_head": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                                    text=True).stdout.strip(),
-        "excluded_in": excluded_in,
         "remote_command": "PYTHONPATH=src python3 bench/bench_gpu.py --model .gpu/minilm "
                           "--data .gpu/reports.parquet --out $OUT/gpu.json --budget 420",
         "carry": [".gpu"],
     }
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
-    print(f"wrote {dest} ({size / 2**20:.1f} MiB) in {time.perf_counter() - t0:.1f}s; "
-          f"ignored via {excluded_in}", flush=True)
+    print(f"wrote {dest} ({size / 2**20:.1f} MiB) in {time.perf_counter() - t0:.1f}s", flush=True)
     return 0
 
 
