@@ -136,3 +136,17 @@ def test_cli_exit_status_and_masked_report(tmp_path: Path, monkeypatch: pytest.M
     assert main(args) == 1
     out = json.loads((tmp_path / "audit.json").read_text())
     assert out["n_findings"] == 2 and out["findings_by_type"] == {"PERSON": 2}
+
+
+def test_cli_reads_truth_from_params_and_skips_without_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    RAW.assign(IN11="").to_csv(tmp_path / "raw.csv", index=False)
+    TRUTH.to_csv(tmp_path / "truth.csv", index=False)
+    _write_clean_artefacts(tmp_path)
+    (tmp_path / "reports" / "r.md").write_text("Arjun Lindqvist")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("data: {source: raw.csv}\ndeid: {truth: truth.csv}\n")
+    assert main(["--roots", "reports"]) == 1
+    (tmp_path / "params.yaml").write_text("data: {source: raw.csv}\ndeid: {truth: null}\n")
+    assert main(["--roots", "reports"]) == 0
+    assert "skipped" in capsys.readouterr().out

@@ -19,6 +19,9 @@ unscanned, so a new kind of artefact cannot slip past silently. A tokenizer voca
 model is not learnt from the data: its tokens that are in ``exempt_tokens`` are ignored.
 
     python -m incident_lm.audit --out reports/audit.json   # exit status 1 when anything is found
+
+``--raw`` and ``--truth`` default to ``data.source`` and ``deid.truth`` in params.yaml; with no truth (real data)
+the audit is skipped.
 """
 
 from __future__ import annotations
@@ -299,14 +302,24 @@ def audit(raw: str | Path, truth_path: str | Path, roots: Sequence[str | Path] =
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--raw", default="data/raw/synthetic/incidents.csv", help="raw export with planted identifiers")
-    ap.add_argument("--truth", default="data/raw/synthetic/identifiers.csv", help="planted identifiers")
+    ap.add_argument("--params", default="params.yaml", help="where --raw and --truth default from")
+    ap.add_argument("--raw", default=None, help="raw export with planted identifiers (default: data.source)")
+    ap.add_argument("--truth", default=None, help="planted identifiers (default: deid.truth; null skips the audit)")
     ap.add_argument("--roots", nargs="+", default=list(DEFAULT_ROOTS), help="artefact folders or files")
     ap.add_argument("--id-column", default="RP01", help="report id column of the raw export and the truth")
     ap.add_argument("--text-fields", nargs="+", default=["IN07", "IN10", "IN11"], help="raw free-text columns")
     ap.add_argument("--base-model", default=None, help="base model whose tokenizer vocabulary is exempt")
     ap.add_argument("--out", default=None, help="write the audit as JSON here (identifiers masked)")
     args = ap.parse_args(argv)
+    if args.truth is None or args.raw is None:
+        from incident_lm.params import load_params
+
+        params = load_params(args.params)
+        args.truth = args.truth or (params.get("deid") or {}).get("truth")
+        args.raw = args.raw or (params.get("data") or {}).get("source")
+        if not args.truth:
+            print(f"audit: skipped, {args.params} has no planted truth (deid.truth is null: real data)")
+            return 0
     res = audit(args.raw, args.truth, args.roots, id_column=args.id_column, text_fields=args.text_fields,
                 base_model=args.base_model)
     if args.out:
