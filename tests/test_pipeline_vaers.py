@@ -78,3 +78,8 @@ def test_every_representation_evaluated_on_vaers(vaers_repo: Path) -> None:
 def test_nothing_to_reproduce_after_vaers_repro(vaers_repo: Path) -> None:
     status = sh(["dvc", "status", "--json"], vaers_repo).stdout
     assert json.loads(status or "{}") == {}
+
+
+def test_identifier_audit_is_skipped_without_planted_truth(vaers_repo: Path) -> None:
+    res = sh(["python", "-m", "incident_lm.audit"], vaers_repo)
+    assert "skipped" in res.stdout and "deid.truth is null" in res.stdout
