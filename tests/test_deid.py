@@ -166,6 +166,31 @@ def test_clinical_words_wards_and_eponyms_are_not_names(d: Deidentifier, text: s
     assert d.redact(text)[0] == text
 
 
+@pytest.mark.parametrize("text", [
+    "Patient Fell in the bay.", "Patient Died on the ward.", "Patient Collapsed in the toilet.",
+    "Nurse Noticed bleeding from the line.", "Patient Refused meds.", "Patient Aggressive towards staff.",
+    "Patient Complained of chest pain.", "PATIENT FELL AND HIT HEAD.", "Patient Unresponsive, crash call.",
+])
+def test_capitalised_clinical_verbs_after_a_role_are_kept(d: Deidentifier, text: str) -> None:
+    # redacting these would hide the event itself ("Patient [PERSON] in the bay")
+    assert d.redact(text)[0] == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Patient Fred was seen.", "Patient [PERSON] was seen."),  # a given name ending in -ed is still a name
+    ("Nurse Mohammed Ahmed attended.", "Nurse [PERSON] attended."),
+    ("Dr Fell reviewed.", "Dr [PERSON] reviewed."),  # after a title, any capitalised word is a name
+    ("ARJUN LINDQVIST MRN F0016297 WAS THE PATIENT.", "[PERSON] MRN [HOSPITAL_NUMBER] WAS THE PATIENT."),
+    ("PT A. SHARMA HAD BEEN SEEN.", "PT [PERSON] HAD BEEN SEEN."),
+    ("LINDQVIST, Beryl (hosp no F0016297) was the patient.",
+     "[PERSON] (hosp no [HOSPITAL_NUMBER]) was the patient."),
+    ("TTO, Pharmacy was informed.", "TTO, Pharmacy was informed."),
+    ("Seen at JOHN RADCLIFFE HOSPITAL today.", "Seen at JOHN RADCLIFFE HOSPITAL today."),
+])
+def test_names_unknown_to_the_gazetteer_in_context(d: Deidentifier, text: str, expected: str) -> None:
+    assert d.redact(text)[0] == expected
+
+
 def test_words_containing_identifier_like_parts_are_not_corrupted(d: Deidentifier) -> None:
     text = "Dr. accepted the drMRN plan; Mr. Mrs. and Drs. are words; accDr Patelson"
     clean, _ = d.redact(text)

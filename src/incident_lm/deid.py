@@ -408,7 +408,12 @@ Epstein Barr Guillain Barre Henoch Schonlein Kawasaki Reye Reyes Hodgkin Crohn A
 Cardiac Arrest Respiratory Lt Rt Left Right Leg Legs Arm Arms Head Chest Md Saw Hlth Dept Noon Midnight Er Ed Icu
 Itu Gp Ooh Nhs Cpr Dnacpr Resus Bp Hr Rr Temp Obs Ecg Ct Mri Xray Iv Im Sc Nbm Tto Ttos Pts Pt's
 Bed Manager Capacity Flow Hub Control Room Labour Delivery Suite Neonatal Postnatal Antenatal Theatre Recovery
+Fell Fall Fallen Felt Became Went Bled Died Dies Lost Hit Struck Unwell Unresponsive Aggressive Confused Agitated
+Distressed Drowsy Upset Angry Abusive Violent Pale Clammy Sick Sat Stood Got Took Kept Ran
 """))
+# Capitalised clinical verbs after a role ("Patient Slipped", "Nurse Noticed"): not names unless the gazetteer knows
+# them ("Fred", "Mohammed").
+_INFLECTED_RE = re.compile(r"[A-Z][a-z]{2,}(?:ed|ing)")
 # After a title only function words, pronouns and calendar words end a name ("Dr Ward" is a name).
 _TITLE_STOP: frozenset[str] = frozenset(_words("""
 The A An And Or But On In At To From For Of By With Was Were Is Are Has Had Have Be Been He She It They We I You
@@ -743,6 +748,8 @@ class Deidentifier:
                 k += 1
             if k < n and (k > 0 or _prev_word(text, m.start()) in ROLE_WORDS):
                 cut = _trim_name(text, toks[k][0], m.end(), role_stop)
+                if cut and _INFLECTED_RE.fullmatch(toks[k][2]) and not self._is_name_word(toks[k][2]):
+                    cut = None  # "Patient Collapsed", "Nurse Noticed bleeding"
                 if cut and not self._place_context(text, cut[0], cut[1], named=True):
                     spans.append((cut[0], cut[1], "PERSON"))
                     continue
