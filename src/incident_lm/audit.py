@@ -246,7 +246,7 @@ class Auditor:
             res.files_scanned[rel] = "safetensors header (weights are numbers)"
         elif suffix in (".npy", ".npz"):
             self._scan_arrays(path, rel, res)
-        elif suffix in NUMERIC_SUFFIXES or name.endswith(".npy.tmp"):
+        elif suffix in NUMERIC_SUFFIXES:
             res.files_skipped[rel] = "model weights (numbers only)"
         else:
             res.files_unscanned[rel] = f"unknown format {suffix or name!r}"
