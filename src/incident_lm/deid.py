@@ -468,6 +468,8 @@ father mum dad brother relative partner friend nok kin anp acp cns rn rgn rmn sn
 practitioner assistant therapist dietitian dietician psychiatrist psychologist officer lead supervisor worker
 student staff senior junior charge named bank agency locum tutor mentor preceptor resident intern attending
 """))
+# Words after which a shouted capitalised word may be a name ("PT A. SHARMA", "HCA MICHAEL SMITH").
+_CAPS_CONTEXT: frozenset[str] = ROLE_WORDS | _TITLE_WORDS | {"pt", "patient", "service", "user"}
 _CAP_RE = re.compile(r"(?<![\w'-])(?:" + _INITIAL + r"\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2}")
 _TOKEN_IN_SEQ_RE = re.compile(_NAME_TOKEN + r"|" + r"[A-Z]\.?")
 # "KOWALSKI, Abimbola", "SMITH, JOHN", "Smith, John": the record-style surname-first form
@@ -590,6 +592,13 @@ class Deidentifier:
         self._first_lower = frozenset(w.lower() for w in self._first)
         self._bare_surnames_lower = frozenset(w.lower() for w in self._bare_surnames)
         self._not_names = frozenset(config.not_names)
+        # stop-word sets used per text, built once
+        self._title_stop = _TITLE_STOP | self._not_names
+        self._name_stop = _NOT_NAMES | self._not_names
+        self._role_stop = (_NOT_NAMES - _SURNAME_PLACES) | self._not_names
+        self._record_stop = self._name_stop | _TITLE_STOP
+        self._caps_stop_lower = frozenset(w.lower() for w in self._record_stop)
+        self._ambiguous_first_lower = frozenset(x.lower() for x in AMBIGUOUS_FIRST_NAMES)
         self._placeholders = {t: config.placeholder.format(type=t) for t in TYPES}
 
     # ---- detection -----------------------------------------------------------------------------
@@ -609,7 +618,7 @@ class Deidentifier:
 
     def _find_names(self, text: str) -> list[Span]:
         spans: list[Span] = []
-        title_stop = _TITLE_STOP | self._not_names
+        title_stop = self._title_stop
         for m in _TITLE_RE.finditer(text):
             if _prev_word(text, m.start()) in _ARTICLES:
                 continue  # "the Dr." is a role, not a title
@@ -629,7 +638,7 @@ class Deidentifier:
 
     def _find_surname_first(self, text: str, spans: list[Span]) -> None:
         """"KOWALSKI, Abimbola" / "Smith, John": a surname, a comma, a given name."""
-        stop = _NOT_NAMES | _TITLE_STOP | self._not_names
+        stop = self._record_stop
         for m in _SURNAME_FIRST_RE.finditer(text):
             sur, given = m.group(1), m.group(2)
             known_sur = _surname_like(sur.title(), self._surnames)
@@ -652,9 +661,9 @@ class Deidentifier:
                  for m in _WORD_RE.finditer(titled)]
         n = len(words)
         gaz, first, bare_sur = self._gaz_lower, self._first_lower, self._bare_surnames_lower
-        stop = {w.lower() for w in _NOT_NAMES | _TITLE_STOP | self._not_names}
-        context_words = ROLE_WORDS | _TITLE_WORDS | {"pt", "patient", "service", "user"}
-        ambiguous_first = {x.lower() for x in AMBIGUOUS_FIRST_NAMES}
+        stop = self._caps_stop_lower
+        context_words = _CAPS_CONTEXT
+        ambiguous_first = self._ambiguous_first_lower
 
         def adjacent(j: int, after_context: bool = False) -> bool:
             """Word j follows word j-1 in the same sentence (a full stop only after an initial or title)."""
@@ -737,8 +746,7 @@ class Deidentifier:
         """Names in runs of capitalised words: after a role ("HCA Tom Price", "Porter Delphine"), and,
         with the gazetteer, bare given names / surnames and capitalised pairs ("Ewa Okoro attended")."""
         first, surn = self._first, self._bare_surnames
-        stop = _NOT_NAMES | self._not_names
-        role_stop = (_NOT_NAMES - _SURNAME_PLACES) | self._not_names
+        stop, role_stop = self._name_stop, self._role_stop
         gazetteer = self.config.gazetteer
         for m in _CAP_RE.finditer(text):
             toks = [(t.start(), t.end(), t.group()) for t in _TOKEN_IN_SEQ_RE.finditer(text, m.start(), m.end())]
