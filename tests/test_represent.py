@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
 
-from incident_lm.io import dir_size, load_matrix
-from incident_lm.params import ParamsError, Section
-from incident_lm.represent import Representation, available, build, load, register
-from incident_lm.represent import base as rep_base
-from incident_lm.represent.base import get_class, to_float32
+from incident_lm.core.artefacts import IDS_FILE, read_features
+from incident_lm.core.errors import ParamsError
+from incident_lm.core.io import dir_size, load_matrix
+from incident_lm.core.params import Section
+from incident_lm.core.stage import peak_rss_mb
+from incident_lm.represent import Representation, available, build, get_class, load, register, registry
+from incident_lm.represent.base import check_texts, to_float32
 from incident_lm.represent.count import CountRepresentation
-from incident_lm.represent.encode import encode_to_file, fit_and_encode, peak_rss_mb
-from incident_lm.represent.text import TOKEN_PATTERN, tokenize
+from incident_lm.represent.encode import encode_to_file, fit_and_encode
 from incident_lm.represent.tfidf import TfidfRepresentation
+from incident_lm.text.tokenize import TOKEN_PATTERN, tokenize
 
 TRAIN = [
     "Patient fell in the A&E department and was not escalated",
@@ -48,13 +55,14 @@ class FakeDense(Representation):
         self.width = width
         self.calls: list[int] = []
 
-    def fit(self, texts: Sequence[str]) -> FakeDense:
-        self.scale_ = float(len(self.check_texts(texts)))
+    def fit(self, X: Sequence[str], y: Any = None) -> FakeDense:
+        self.scale_ = float(len(self.check_texts(X)))
+        self.y_ = None if y is None else list(y)
         return self
 
-    def transform(self, texts: Sequence[str]) -> np.ndarray:
+    def transform(self, X: Sequence[str]) -> np.ndarray:
         self.check_fitted()
-        texts = self.check_texts(texts)
+        texts = self.check_texts(X)
         self.calls.append(len(texts))
         rows = [[len(t), t.count("a"), sum(map(ord, t)) % 97][: self.width] for t in texts]
         # float64 on purpose: the encoder must store float32.
@@ -69,9 +77,24 @@ class FakeDense(Representation):
 
 def test_available_lists_builtins() -> None:
     names = available()
-    assert {"count", "tfidf"} <= set(names)
+    assert {"count", "tfidf", "fasttext_pooled", "bert"} <= set(names)
+    assert set(registry.BUILTINS) <= set(names)
     assert names == sorted(names)
-    assert "base" not in names and "text" not in names
+    assert not {"base", "text", "registry", "encode"} & set(names)
+
+
+def test_registry_imports_only_the_module_asked_for() -> None:
+    # listing the types and getting tfidf's class import neither torch, transformers, fastText nor gensim
+    heavy = ["torch", "transformers", "fasttext", "gensim", "incident_lm.represent.bert",
+             "incident_lm.represent.fasttext"]
+    code = ("import sys\n"
+            "from incident_lm.represent import available, get_class\n"
+            "names = available()\n"
+            "cls = get_class('tfidf')\n"
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+            "print('bert' in names, 'fasttext_pooled' in names, cls.__module__)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.splitlines() == ["[]", "True True incident_lm.represent.tfidf"], res.stdout
 
 
 def test_build_by_section_name() -> None:
@@ -126,6 +149,30 @@ def test_get_class_unknown() -> None:
     with pytest.raises(ParamsError, match="'type' = 'nope'"):
         get_class("nope")
     assert get_class("tfidf") is TfidfRepresentation
+    assert registry.get_class is get_class
+
+
+def test_build_names_the_params_file_of_a_section() -> None:
+    with pytest.raises(ParamsError, match=r"^other\.yaml: unknown key\(s\) count\.nope"):
+        build("count", Section({"nope": 1}, "count", "other.yaml"))
+    with pytest.raises(ParamsError, match=r"^other\.yaml: 'count\.min_df' = 0: "):
+        build("count", Section({"min_df": 0}, "count", "other.yaml"))
+
+
+@pytest.mark.parametrize(("params", "key"), [
+    ({"type": "count", "min_df": 0}, "min_df"),
+    ({"type": "count", "min_df": 1.5}, "min_df"),
+    ({"type": "count", "max_df": "all"}, "max_df"),
+    ({"type": "count", "ngram_max": 0}, "ngram_max"),
+    ({"type": "count", "max_features": 0}, "max_features"),
+    ({"type": "count", "binary": "yes"}, "binary"),
+    ({"type": "tfidf", "sublinear_tf": 1}, "sublinear_tf"),
+    ({"type": "tfidf", "lsa_components": 0}, "lsa_components"),
+    ({"type": "tfidf", "seed": -1}, "seed"),
+])
+def test_build_checks_values_and_names_the_key(params: dict, key: str) -> None:
+    with pytest.raises(ParamsError, match=re.escape(f"params.yaml: 'my_rep.{key}' = {params[key]!r}: ")):
+        build("my_rep", params)
 
 
 def test_register_twice_with_another_class_raises() -> None:
@@ -150,18 +197,20 @@ def test_register_custom_type_builds_and_loads(tmp_path: Path) -> None:
         assert isinstance(back, Custom) and back.width == 2
         np.testing.assert_array_equal(back.transform(TEST), rep.transform(TEST))
     finally:
-        rep_base._REGISTRY.pop("unit_test_custom", None)
+        registry._REGISTRY.pop("unit_test_custom", None)
 
 
 # --- base helpers -------------------------------------------------------------------
 
-def test_check_texts() -> None:
-    assert Representation.check_texts(["a", None, float("nan"), "b"]) == ["a", "", "", "b"]
-    assert Representation.check_texts(("x",)) == ["x"]
+@pytest.mark.parametrize("check", [Representation.check_texts, check_texts])
+def test_check_texts(check) -> None:
+    assert check(["a", None, float("nan"), "b"]) == ["a", "", "", "b"]
+    assert check(("x",)) == ["x"]
+    assert check(t for t in ["y", "z"]) == ["y", "z"]  # any iterable
     with pytest.raises(TypeError, match="single string"):
-        Representation.check_texts("just one text")
+        check("just one text")
     with pytest.raises(TypeError, match="text 1 is int"):
-        Representation.check_texts(["ok", 3])
+        check(["ok", 3])
 
 
 def test_to_float32() -> None:
@@ -240,12 +289,13 @@ def test_count_min_df_and_ngrams() -> None:
 
 def test_transform_before_fit_raises() -> None:
     for rep in (CountRepresentation(), TfidfRepresentation(), FakeDense()):
-        with pytest.raises(RuntimeError, match="not fitted"):
+        with pytest.raises(NotFittedError, match="not fitted"):
             rep.transform(["text"])
+    assert issubclass(NotFittedError, ValueError)
 
 
 def test_save_before_fit_raises(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         TfidfRepresentation().save(tmp_path / "m")
     assert not (tmp_path / "m").exists()
 
@@ -317,7 +367,7 @@ def test_save_load_round_trip_identical(tmp_path: Path, params: dict) -> None:
     else:
         np.testing.assert_array_equal(a, b)
     assert back.dim == rep.dim
-    assert Representation.load(tmp_path / "model").get_params() == rep.get_params()
+    assert registry.load is load  # one loader for every saved representation
 
 
 def test_save_replaces_existing_folder(tmp_path: Path) -> None:
@@ -382,10 +432,14 @@ COST_KEYS = {"fit_seconds", "transform_seconds", "transform_docs_per_second", "p
              "sparse", "model_bytes", "features_bytes", "n_train", "n_test"}
 
 
+TRAIN_IDS = [f"tr{i}" for i in range(len(TRAIN))]
+TEST_IDS = [f"te{i}" for i in range(len(TEST))]
+
+
 def test_fit_and_encode_sparse(tmp_path: Path) -> None:
     rep = TfidfRepresentation(min_df=1)
     cost = fit_and_encode(rep, TRAIN, TEST, tmp_path / "models" / "tfidf", tmp_path / "features",
-                          chunk_size=2)
+                          train_ids=TRAIN_IDS, test_ids=TEST_IDS, chunk_size=2)
     assert set(cost) == COST_KEYS
     assert cost["n_train"] == len(TRAIN) and cost["n_test"] == len(TEST)
     assert cost["dim"] == rep.dim and cost["sparse"] is True
@@ -399,17 +453,42 @@ def test_fit_and_encode_sparse(tmp_path: Path) -> None:
     assert X_test[0].nnz == 0  # test-only words are not in the train-fitted vocabulary
     loaded = load(tmp_path / "models" / "tfidf")
     np.testing.assert_array_equal(loaded.transform(TEST).toarray(), X_test.toarray())
+    feats = read_features(tmp_path / "features")
+    assert feats.train_ids.tolist() == TRAIN_IDS and feats.test_ids.tolist() == TEST_IDS
+    assert feats.dim == rep.dim and (feats.test != X_test).nnz == 0
 
 
 def test_fit_and_encode_dense(tmp_path: Path) -> None:
     rep = FakeDense(width=2)
-    cost = fit_and_encode(rep, TRAIN, TEST, tmp_path / "m", tmp_path / "f", chunk_size=4)
+    cost = fit_and_encode(rep, TRAIN, TEST, tmp_path / "m", tmp_path / "f", train_ids=TRAIN_IDS,
+                          test_ids=TEST_IDS, chunk_size=4)
     assert set(cost) == COST_KEYS
     assert cost["sparse"] is False and cost["dim"] == 2
-    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["test.npy", "train.npy"]
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == [IDS_FILE, "test.npy", "train.npy"]
     assert rep.scale_ == len(TRAIN)  # fitted on the training texts only
+    assert rep.y_ is None
     np.testing.assert_array_equal(load_matrix(tmp_path / "f" / "test"),
                                   rep.transform(TEST).astype(np.float32))
+    feats = read_features(tmp_path / "f")
+    assert feats.train_ids.tolist() == TRAIN_IDS and feats.test_ids.tolist() == TEST_IDS
+    np.testing.assert_array_equal(feats.train, load_matrix(tmp_path / "f" / "train"))
+
+
+def test_fit_and_encode_passes_training_labels_to_fit(tmp_path: Path) -> None:
+    rep = FakeDense()
+    labels = ["a", "b"] * 3
+    fit_and_encode(rep, TRAIN, TEST, tmp_path / "m", tmp_path / "f", train_ids=TRAIN_IDS, test_ids=TEST_IDS,
+                   y_train=labels)
+    assert rep.y_ == labels
+
+
+@pytest.mark.parametrize(("train_ids", "test_ids"), [(TRAIN_IDS[:-1], TEST_IDS), (TRAIN_IDS, TEST_IDS + ["x"])])
+def test_fit_and_encode_refuses_ids_that_do_not_match_the_texts(tmp_path: Path, train_ids: list[str],
+                                                                  test_ids: list[str]) -> None:
+    with pytest.raises(ValueError, match="ids"):
+        fit_and_encode(FakeDense(), TRAIN, TEST, tmp_path / "m", tmp_path / "f", train_ids=train_ids,
+                       test_ids=test_ids)
+    assert not (tmp_path / "m").exists() and not (tmp_path / "f").exists()
 
 
 def test_peak_rss_positive() -> None:

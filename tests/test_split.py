@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incident_lm.io import write_parquet
-from incident_lm.params import ParamsError
-from incident_lm.split import read_split, split_reports
+from incident_lm.core.artefacts import read_split
+from incident_lm.core.io import write_parquet
+from incident_lm.core.params import ParamsError
+from incident_lm.data.split import split_reports
 
 
 def reports(n: int = 400, seed: int = 0, weights: tuple[float, ...] = (0.5, 0.3, 0.15, 0.05)) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incident_lm.params import ParamsError, Section
+from incident_lm.core.params import ParamsError, Section
 from incident_lm.synthetic import (
     IDENTIFIER_TYPES,
     REPORT_COLUMNS,

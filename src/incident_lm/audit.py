@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from incident_lm.deid import contains_value
+from incident_lm.deid.score import contains_value, load_truth
+from incident_lm.encoders.hf import resolve_model_dir
 
 DEFAULT_ROOTS = ("data/prepared", "data/split", "models", "features", "results", "reports", "metrics", "plots",
                  "dvclive")
@@ -237,7 +238,7 @@ class Auditor:
             self._check_tokens(pickle_strings(path.read_bytes()), rel, "pickle strings", res)
             res.files_scanned[rel] = "pickle string constants"
         elif name in FASTTEXT_FILES:
-            from incident_lm.lm.fasttext_train import load_word_vectors
+            from incident_lm.wordvec.vectors import load_word_vectors
 
             self._check_tokens(load_word_vectors(path.parent).words, rel, "fastText vocabulary", res)
             res.files_scanned[rel] = "fastText vocabulary"
@@ -268,21 +269,9 @@ class Auditor:
             res.files_skipped[rel] = "numeric arrays: " + ", ".join(str(a.dtype) for a in arrays)
 
 
-def load_truth(truth_path: str | Path, id_column: str = "RP01") -> pd.DataFrame:
-    """The generator's ``identifiers.csv`` with the report id column renamed to ``doc``."""
-    truth = pd.read_csv(truth_path, dtype=str, keep_default_na=False)
-    missing = {id_column, "field", "start", "end", "type", "value"} - set(truth.columns)
-    if missing:
-        raise ValueError(f"{truth_path}: missing column(s) {sorted(missing)} (expected the synthetic generator's "
-                         "identifiers.csv; params key deid.truth)")
-    return truth.rename(columns={id_column: "doc"})
-
-
 def base_vocabulary(model_dir: str | Path | None = None) -> set[str]:
     """Tokens of the base model's tokenizer vocabulary (the bundled MiniLM when ``model_dir`` is None)."""
-    from incident_lm.lm.common import resolve_model_dir
-
-    directory = resolve_model_dir(str(model_dir) if model_dir else None, "tune_lm.base_model")
+    directory = resolve_model_dir(str(model_dir) if model_dir else None)
     vocab = directory / "vocab.txt"
     if vocab.is_file():
         return {line.strip() for line in vocab.read_text(encoding="utf-8").splitlines() if line.strip()}
@@ -312,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="write the audit as JSON here (identifiers masked)")
     args = ap.parse_args(argv)
     if args.truth is None or args.raw is None:
-        from incident_lm.params import load_params
+        from incident_lm.core.params import load_params
 
         params = load_params(args.params)
         args.truth = args.truth or (params.get("deid") or {}).get("truth")
@@ -323,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     res = audit(args.raw, args.truth, args.roots, id_column=args.id_column, text_fields=args.text_fields,
                 base_model=args.base_model)
     if args.out:
-        from incident_lm.io import write_json
+        from incident_lm.core.io import write_json
 
         write_json(args.out, res.to_dict())
     print(f"audit: {len(res.files_scanned)} files scanned, {len(res.files_skipped)} numeric files skipped, "

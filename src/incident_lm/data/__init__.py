@@ -1,9 +1,6 @@
-"""Bring-your-own-export data preparation: presets, validated chunked reading, de-identification.
+"""Bring-your-own-export data preparation: presets, validated chunked reading, per-row records
+(de-identification, normalisation, labels), the prepare orchestration, and the train/test split.
 
->>> from incident_lm.data import DataConfig, DeidSettings, prepare
+Import the modules you need (``incident_lm.data.prepare``, ``incident_lm.data.split``...): this package
+file imports nothing, so a stage that only splits does not load the de-identifier.
 """
-
-from incident_lm.data.prepare import DataConfig, DeidSettings, prepare, run
-from incident_lm.data.presets import PRESETS, Preset, get_preset
-
-__all__ = ["PRESETS", "DataConfig", "DeidSettings", "Preset", "get_preset", "prepare", "run"]

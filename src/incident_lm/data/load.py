@@ -20,7 +20,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from incident_lm.stage import DataError
+from incident_lm.core.errors import DataError
 
 ENCODINGS_AUTO: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")
 _BLOCK = 1 << 20
@@ -47,10 +47,6 @@ class ReadStats:
     lines: int = 0            # physical data lines (excluding the header)
     bad: list[BadRow] = field(default_factory=list)
     bad_lines: int = 0        # physical lines inside bad records
-
-    @property
-    def bad_fraction(self) -> float:
-        return self.bad_lines / self.lines if self.lines else 0.0
 
 
 def resolve_sources(source: str | Path, fmt: str, pattern: str | None = None) -> list[Path]:

@@ -1,23 +1,24 @@
 """Prepare stage: read an export chunk by chunk, validate it, de-identify every free-text field, clean,
-deduplicate and write one row per report.
+de-duplicate and write one row per report.
 
 Output ``reports.parquet`` columns: ``id`` (str), ``date`` (datetime64[ns], NaT when unknown), ``text``
 (str, the joined de-identified free text) and one ``str`` column per label role the preset maps
-(``category``, ``harm``, ``setting``, ...). Memory stays bounded: chunks are streamed to a temporary
-Parquet file, and a second pass merges rare labels into ``"Other"`` while writing the final file.
+(``category``, ``harm``, ``setting``, ...). The per-row work is :func:`~incident_lm.data.records.prepare_records`,
+a pure function of each chunk; this module holds what needs the whole export: checking every file's
+columns first, exact de-duplication, merging rare labels into ``"Other"``, the metrics, and writing the
+outputs atomically. Memory stays bounded: chunks are streamed to a temporary Parquet file, and a second
+pass merges rare labels while writing the final file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from incident_lm.data import vaers as vaers_mod
+from incident_lm.core.errors import DataError
+from incident_lm.core.io import atomic_path, write_json
+from incident_lm.core.params import Section, read_section
+from incident_lm.data import vaers
+from incident_lm.data.config import TEXT_KEY, DataConfig
 from incident_lm.data.load import (
     ReadStats,
     detect_encoding,
@@ -38,184 +43,15 @@ from incident_lm.data.load import (
     read_header,
     resolve_sources,
 )
-from incident_lm.data.presets import PRESETS, Preset, get_preset
-from incident_lm.deid import (
-    DEFAULT_TARGETS,
-    TYPES,
-    Deidentifier,
-    contains_value,
-    score_redactions,
-    spans_frame,
-)
-from incident_lm.io import atomic_path, write_json
-from incident_lm.params import ParamsError, Section
-from incident_lm.stage import DataError
+from incident_lm.data.presets import VAERS_FLAGS
+from incident_lm.data.records import ROW_DROP_REASONS, Records, RecordSpec, field_label_names, prepare_records
+from incident_lm.deid import TYPES, DeidConfig, Deidentifier
+from incident_lm.deid.score import contains_value, load_truth, score_redactions, spans_frame
 
 log = logging.getLogger("incident_lm.prepare")
 
 OTHER = "Other"
-UNKNOWN = "Unknown"
-DROP_REASONS = ("unreadable", "missing_id", "empty_text", "too_short", "duplicate_text", "duplicate_id")
-TEXT_KEY = "data.columns.text_fields or data.text_fields"
-DATA_KEYS = frozenset({"source", "format", "encoding", "preset", "columns", "text_fields", "labels", "date_column",
-                       "date_format", "dayfirst", "field_labels", "field_label_names", "min_text_words",
-                       "min_label_count", "rare_exempt", "max_bad_row_fraction", "chunksize", "max_rows", "years"})
-DEID_KEYS = frozenset({"truth", "types", "gazetteer", "extra_names", "not_names", "placeholder", "targets",
-                       "enforce_targets"})
-
-
-# --------------------------------------------------------------------------------------------------
-# Configuration
-# --------------------------------------------------------------------------------------------------
-@dataclass
-class DataConfig:
-    """The ``data`` params section, resolved against the preset.
-
-    ``text_fields`` must exist in every file; ``optional_text_fields`` are joined when present.
-    ``labels`` maps role -> column (must exist); ``optional_labels`` likewise when present.
-    """
-
-    source: str
-    preset: Preset
-    format: str = "auto"
-    encoding: str = "auto"
-    id_column: str | None = None
-    date_column: str | None = None
-    date_format: str | None = None
-    dayfirst: bool = True
-    text_fields: list[str] = field(default_factory=list)
-    optional_text_fields: list[str] = field(default_factory=list)
-    field_labels: bool = False
-    field_label_names: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    optional_labels: dict[str, str] = field(default_factory=dict)
-    min_text_words: int = 3
-    min_label_count: int = 20
-    rare_exempt: list[str] = field(default_factory=list)
-    max_bad_row_fraction: float = 0.01
-    chunksize: int = 50_000
-    max_rows: int | None = None
-    years: list[int] | None = None
-    text_keys: dict[str, str] = field(default_factory=dict)  # column -> params key to fix it
-
-    @classmethod
-    def from_section(cls, s: Section) -> DataConfig:
-        """Build from the ``data`` section; ParamsError names the dotted key of any bad value."""
-        preset = get_preset(s.choice("preset", list(PRESETS), "nrls"))
-        columns = s.sub("columns", {})
-        raw, raw_columns = s.to_dict(), columns.to_dict()
-        source = s.str("source")
-        fmt = s.choice("format", ["auto", "csv", "parquet"], "auto")
-        encoding = s.str("encoding", None) or preset.encoding
-
-        def col(key: str, default: str | None) -> str | None:
-            if key in raw_columns:
-                value = raw_columns[key]
-                if value is not None and not isinstance(value, str):
-                    raise columns.error(key, "expected a column name or null")
-                return value
-            return default
-
-        id_column = col("id", preset.id)
-        unknown = sorted(set(raw) - DATA_KEYS)
-        if unknown:
-            raise ParamsError(f"{s.source}: unknown key(s) {', '.join('data.' + k for k in unknown)}; "
-                              f"allowed: {', '.join(sorted(DATA_KEYS))}")
-        date_column = s.str("date_column", None) or col("date", preset.date)
-        text_keys: dict[str, str] = {}
-        if raw.get("text_fields") is not None:
-            text_fields = [str(c) for c in s.list("text_fields")]
-            optional: list[str] = []
-            text_keys = dict.fromkeys(text_fields, "data.text_fields")
-        elif raw_columns.get("text_fields") is not None:
-            text_fields = [str(c) for c in columns.list("text_fields")]
-            optional = []
-            text_keys = dict.fromkeys(text_fields, "data.columns.text_fields")
-        else:
-            text_fields, optional = list(preset.text_fields), list(preset.optional_text_fields)
-        if not text_fields:
-            raise ParamsError(f"{s.source}: preset '{preset.name}' needs the free-text columns: set "
-                              f"{TEXT_KEY} (a list of column names)")
-
-        labels = dict(preset.labels)
-        optional_labels = dict(preset.optional_labels)
-        label_overrides: dict[str, Any] = {}
-        for key, value in raw_columns.items():
-            if key not in ("id", "date", "text_fields"):
-                label_overrides[key] = value
-        label_overrides.update(s.sub("labels", {}).to_dict())
-        for role, value in label_overrides.items():
-            if role in ("id", "date", "text", "split"):
-                raise s.sub("labels", {}).error(role, f"'{role}' is reserved and cannot be a label role")
-            labels.pop(role, None)
-            optional_labels.pop(role, None)
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                raise ParamsError(f"{s.source}: 'data.labels.{role}' = {value!r}: expected a column name")
-            labels[role] = value
-        years = s.list("years", None)
-        if years is not None and not all(isinstance(y, int) for y in years):
-            raise s.error("years", "expected a list of integer years")
-        return cls(
-            source=source, preset=preset, format=fmt, encoding=encoding, id_column=id_column,
-            date_column=date_column, date_format=s.str("date_format", None) or preset.date_format,
-            dayfirst=s.bool("dayfirst", True),
-            text_fields=text_fields, optional_text_fields=optional,
-            field_labels=s.bool("field_labels", False),
-            field_label_names={**preset.field_labels, **s.sub("field_label_names", {}).to_dict()},
-            labels=labels, optional_labels=optional_labels,
-            min_text_words=s.int("min_text_words", 3, min=0),
-            min_label_count=s.int("min_label_count", 20, min=1),
-            rare_exempt=[str(r) for r in s.list("rare_exempt", [])],
-            max_bad_row_fraction=s.float("max_bad_row_fraction", 0.01, min=0.0, max=1.0),
-            chunksize=s.int("chunksize", 50_000, min=1),
-            max_rows=s.int("max_rows", None, min=1),
-            years=years, text_keys=text_keys,
-        )
-
-    def key_for(self, what: str, column: str = "") -> str:
-        """The params key to set when ``what`` ('id', 'date', 'text', or a label role) is wrong."""
-        if what == "id":
-            return "data.columns.id"
-        if what == "date":
-            return "data.date_column or data.columns.date"
-        if what == "text":
-            return self.text_keys.get(column, TEXT_KEY)
-        return f"data.labels.{what} (or data.columns.{what})"
-
-
-@dataclass
-class DeidSettings:
-    """The ``deid`` params section: de-identifier options plus ground truth and targets."""
-
-    options: dict[str, Any]
-    truth: str | None = None
-    targets: dict[str, float] = field(default_factory=dict)
-    enforce_targets: bool = False
-
-    @classmethod
-    def from_section(cls, s: Section) -> DeidSettings:
-        opts = s.to_dict()
-        unknown = sorted(set(opts) - DEID_KEYS)
-        if unknown:
-            raise ParamsError(f"{s.source}: unknown key(s) {', '.join('deid.' + k for k in unknown)}; "
-                              f"allowed: {', '.join(sorted(DEID_KEYS))}")
-        truth = s.str("truth", None)
-        tsec = s.sub("targets", {})
-        bad_targets = sorted(set(tsec) - set(DEFAULT_TARGETS))
-        if bad_targets:
-            raise tsec.error(bad_targets[0], f"unknown target; choose from {', '.join(DEFAULT_TARGETS)}")
-        targets = {k: tsec.float(k, min=0.0, max=1.0) for k in tsec}
-        enforce = s.bool("enforce_targets", False)
-        for k in ("truth", "targets", "enforce_targets"):
-            opts.pop(k, None)
-        types = opts.get("types")
-        if types is not None:
-            bad = [t for t in types if t not in TYPES]
-            if bad:
-                raise s.error("types", f"unknown identifier type(s) {bad}; choose from {', '.join(TYPES)}")
-        return cls(options=opts, truth=truth, targets=targets, enforce_targets=enforce)
+DROP_REASONS = ("unreadable", *ROW_DROP_REASONS, "duplicate_text", "duplicate_id")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -239,9 +75,9 @@ def _open_sources(cfg: DataConfig) -> tuple[list[_Source], dict[str, str] | None
     """Resolve, detect encodings and read headers; VAERS also builds the id -> vaccine type map."""
     vax_map = None
     if cfg.preset.reader == "vaers":
-        pairs = vaers_mod.data_files(cfg.source, cfg.years)
+        pairs = vaers.data_files(cfg.source, cfg.years)
         t0 = time.perf_counter()
-        vax_map, _ = vaers_mod.vax_categories([v for _, v in pairs], cfg.encoding)
+        vax_map, _ = vaers.vax_categories([v for _, v in pairs], cfg.encoding)
         log.info("vaers: %d vaccine-type records from %d VAX files in %.1fs", len(vax_map), len(pairs),
                  time.perf_counter() - t0)
         paths = [d for d, _ in pairs]
@@ -291,8 +127,6 @@ def _needed_columns(cfg: DataConfig, src: _Source) -> tuple[list[str], list[str]
     cols = [c for c in (cfg.id_column, cfg.date_column) if c]
     cols += texts + list(roles.values())
     if cfg.preset.reader == "vaers":
-        from incident_lm.data.presets import VAERS_FLAGS
-
         flags = [f for f in VAERS_FLAGS if f in header]
         if not flags:
             raise DataError(f"{src.path}: none of the VAERS outcome flags {', '.join(VAERS_FLAGS)} found "
@@ -301,65 +135,16 @@ def _needed_columns(cfg: DataConfig, src: _Source) -> tuple[list[str], list[str]
     return list(dict.fromkeys(cols)), texts, roles, missing_optional
 
 
-# --------------------------------------------------------------------------------------------------
-# Cleaning helpers
-# --------------------------------------------------------------------------------------------------
-_WS = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_NL = re.compile(r"\s*\n\s*")
-
-
-def clean_text(s: pd.Series) -> pd.Series:
-    """Normalise whitespace of texts: CR/LF -> LF, runs of blanks -> one space, blank lines dropped."""
-    s = s.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
-    s = s.str.replace(_WS, " ", regex=True).str.replace(_NL, "\n", regex=True)
-    return s.str.strip()
-
-
-def clean_label(s: pd.Series, column: str) -> pd.Series:
-    """Label values as tidy strings: whitespace collapsed, a leading copy of the column name removed
-    ("Event Type\\xa0 Injury" -> "Injury"), empty -> "Unknown"."""
-    s = s.str.replace(_WS, " ", regex=True).str.strip()
-    prefix = re.sub(r"\s+", " ", column.replace("\xa0", " ")).strip()
-    if prefix:
-        s = s.str.replace(re.compile(r"^" + re.escape(prefix) + r"(?:\s*:)?\s+", re.I), "", regex=True)
-    return s.where(s != "", UNKNOWN)
-
-
-def _clean_date_strings(s: pd.Series, column: str) -> pd.Series:
-    s = s.str.replace(_WS, " ", regex=True).str.strip()
-    prefix = column.replace("\xa0", " ").strip()
-    if prefix:
-        s = s.str.replace(re.compile(r"^" + re.escape(prefix) + r"\s*:?\s*", re.I), "", regex=True)
-    return s
-
-
-def parse_dates(s: pd.Series, column: str, fmt: str | None, dayfirst: bool = True) -> pd.Series:
-    """Parse a date column (``fmt`` or mixed formats); unparseable or empty -> NaT. dtype datetime64[ns]."""
-    s = _clean_date_strings(s, column)
-    s = s.where(s != "", None)
-    if fmt:
-        out = pd.to_datetime(s, format=fmt, errors="coerce")
-        if out.isna().any():  # a date with a time part ("2023-04-01 14:30") still parses
-            rest = s[out.isna() & s.notna()].str.slice(0, len(pd.Timestamp(2000, 12, 31).strftime(fmt)))
-            out.loc[rest.index] = pd.to_datetime(rest, format=fmt, errors="coerce")
-    else:
-        # ISO dates first (dayfirst would read 2024-05-04 as 5 April), then anything else, day first
-        out = pd.to_datetime(s, format="ISO8601", errors="coerce")
-        rest = s[out.isna() & s.notna()]
-        if len(rest):
-            out.loc[rest.index] = pd.to_datetime(rest, format="mixed", dayfirst=dayfirst, errors="coerce")
-    return out.astype("datetime64[ns]")
-
-
-def _hash(fields: tuple[str, ...]) -> bytes:
-    """Hash of a report's field texts, whitespace-normalised and order-free, so that the same text with
-    its fields swapped between columns (a known scrape fault) is still an exact duplicate."""
-    parts = sorted(" ".join(f.split()) for f in fields if f)
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=12).digest()
+def _spec(cfg: DataConfig, texts: list[str], roles: dict[str, str], vax_map: dict[str, str] | None) -> RecordSpec:
+    return RecordSpec(text_fields=tuple(texts),
+                      field_labels=field_label_names(texts, cfg.field_label_names, cfg.field_labels),
+                      roles=roles, id_column=cfg.id_column, date_column=cfg.date_column,
+                      date_format=cfg.date_format, dayfirst=cfg.dayfirst, harm_map=cfg.preset.harm,
+                      min_text_words=cfg.min_text_words, vax_map=vax_map)
 
 
 # --------------------------------------------------------------------------------------------------
-# The stage
+# Aggregates over the whole export
 # --------------------------------------------------------------------------------------------------
 @dataclass
 class _State:
@@ -374,113 +159,44 @@ class _State:
     docs_scored: set[str] = field(default_factory=set)
     rows_with_text: int = 0
     dates_missing: int = 0
-    synthetic_id: int = 0
     timing: Counter[str] = field(default_factory=Counter)
     kept: int = 0
 
-
-def _process_chunk(raw: pd.DataFrame, cfg: DataConfig, texts: list[str], roles: dict[str, str],
-                   deid: Deidentifier, state: _State, truth_docs: set[str] | None,
-                   vax_map: dict[str, str] | None) -> pd.DataFrame:
-    n = len(raw)
-    state.rows_read += n
-    t0 = time.perf_counter()
-    if cfg.id_column:
-        ids = raw[cfg.id_column].str.replace(_WS, " ", regex=True).str.strip()
-    else:
-        ids = pd.Series([f"row{state.synthetic_id + i}" for i in range(n)], index=raw.index, dtype="str")
-        state.synthetic_id += n
-    id_list = ids.tolist()
-
-    # 1. de-identify every free-text field on its raw text (offsets match the source)
-    parts: list[pd.Series] = []
-    contents: list[list[str]] = []
-    words = np.zeros(n, dtype=np.int64)
-    t_clean = 0.0
-    for col in texts:
-        raw_text = raw[col].fillna("")
-        redacted, spans = deid.redact_series(raw_text)
-        tc = time.perf_counter()
-        by_field = state.redactions_by_field.setdefault(col, Counter())
-        for row_id, row_spans in zip(id_list, spans, strict=True):
-            if not row_spans:
-                continue
-            types = [t for _, _, t in row_spans]
-            by_field.update(types)
-            if truth_docs is not None and row_id in truth_docs:
-                state.pred_spans.extend((row_id, col, s, e, t) for s, e, t in row_spans)
+    def add(self, rec: Records, truth_docs: set[str] | None) -> pd.DataFrame:
+        """Fold one chunk's records into the totals; return its kept rows (duplicates of earlier rows dropped)."""
+        df = rec.frame
+        self.rows_read += len(df)
+        self.timing["deid"] += rec.deid_seconds
+        self.timing["clean"] += rec.clean_seconds
+        for col, counts in rec.redactions.items():
+            self.redactions_by_field.setdefault(col, Counter()).update(counts)
+        self.pred_spans.extend(rec.spans)
         if truth_docs is not None:
-            state.docs_scored.update(i for i in id_list if i in truth_docs)
-        cleaned = clean_text(redacted)
-        contents.append(cleaned.tolist())
-        words += cleaned.str.count(r"\S+").fillna(0).to_numpy(dtype=np.int64)
-        if cfg.field_labels:
-            label = cfg.field_label_names.get(col, col)
-            cleaned = cleaned.where(cleaned == "", label + ": " + cleaned)
-        parts.append(cleaned)
-        t_clean += time.perf_counter() - tc
-    state.timing["deid"] += time.perf_counter() - t0 - t_clean
-    t1 = time.perf_counter() - t_clean
-    text = pd.Series(["\n".join(p for p in row if p) for row in zip(*[p.tolist() for p in parts], strict=True)],
-                     index=raw.index, dtype="str")
-    state.rows_with_text += int((words > 0).sum())
-
-    # 2. drop, in order of reason
-    keep = np.ones(n, dtype=bool)
-
-    def drop(mask: np.ndarray, reason: str) -> None:
-        hit = mask & keep
-        state.dropped[reason] += int(hit.sum())
-        keep[hit] = False
-
-    drop((ids == "").to_numpy(), "missing_id")
-    drop(words == 0, "empty_text")
-    drop(words < cfg.min_text_words, "too_short")
-    dup_text = np.zeros(n, dtype=bool)
-    dup_id = np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(keep):
-        h = _hash(tuple(c[i] for c in contents))
-        if h in state.seen_text:
-            dup_text[i] = True
-            continue
-        if id_list[i] in state.seen_ids:
-            dup_id[i] = True
-            continue
-        state.seen_text.add(h)
-        state.seen_ids.add(id_list[i])
-    drop(dup_text, "duplicate_text")
-    drop(dup_id, "duplicate_id")
-
-    # 3. the kept rows, with dates and labels
-    out = pd.DataFrame({"id": ids[keep].to_numpy(), "text": text[keep].to_numpy()})
-    out["id"] = out["id"].astype("str")
-    out["text"] = out["text"].astype("str")
-    kept_raw = raw[keep]
-    if cfg.date_column:
-        dates = parse_dates(kept_raw[cfg.date_column], cfg.date_column, cfg.date_format, cfg.dayfirst)
-        state.dates_missing += int(dates.isna().sum())
-        out["date"] = dates.to_numpy()
-    else:
-        out["date"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-        state.dates_missing += len(out)
-    out = out[["id", "date", "text"]]
-    label_cols: dict[str, pd.Series] = {}
-    if vax_map is not None:
-        label_cols["category"] = vaers_mod.category_from_vax(out["id"], vax_map)
-        label_cols["harm"] = vaers_mod.harm_from_flags(kept_raw.reset_index(drop=True))
-    for role, col in roles.items():
-        values = clean_label(kept_raw[col].reset_index(drop=True), col)
-        if role == "harm" and cfg.preset.harm is not None:
-            values = values.map(cfg.preset.harm).astype("str")
-        label_cols[role] = values
-    for role, values in label_cols.items():
-        out[role] = values.to_numpy()
-        out[role] = out[role].astype("str")
-        state.labels.setdefault(role, Counter()).update(values.tolist())
-    state.words.append(words[keep])
-    state.kept += len(out)
-    state.timing["clean"] += time.perf_counter() - t1
-    return out
+            self.docs_scored.update(i for i in df["id"] if i in truth_docs)
+        words = df["words"].to_numpy()
+        self.rows_with_text += int((words > 0).sum())
+        drop = df["drop"].to_numpy(dtype=object).copy()
+        for reason in ROW_DROP_REASONS:
+            self.dropped[reason] += int((drop == reason).sum())
+        for i in np.flatnonzero(drop == ""):  # exact duplicates: by content first, then by id
+            h, rid = df["hash"].iat[i], df["id"].iat[i]
+            if h in self.seen_text:
+                drop[i] = "duplicate_text"
+            elif rid in self.seen_ids:
+                drop[i] = "duplicate_id"
+            else:
+                self.seen_text.add(h)
+                self.seen_ids.add(rid)
+        for reason in ("duplicate_text", "duplicate_id"):
+            self.dropped[reason] += int((drop == reason).sum())
+        keep = drop == ""
+        out = df.loc[keep, ["id", "date", "text", *rec.roles]].reset_index(drop=True)
+        self.dates_missing += int(out["date"].isna().sum())
+        for role in rec.roles:
+            self.labels.setdefault(role, Counter()).update(out[role].tolist())
+        self.words.append(words[keep])
+        self.kept += len(out)
+        return out
 
 
 def _schema(roles: list[str]) -> pa.Schema:
@@ -516,26 +232,6 @@ def _quantiles(words: np.ndarray) -> dict[str, float | None]:
     return {k: float(np.percentile(words, q)) for k, q in keys.items()}
 
 
-def load_truth(path: str | Path, id_column: str | None) -> pd.DataFrame:
-    """Ground-truth identifier spans as columns doc, field, start, end, type, value."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: ground truth not found (set deid.truth to the identifiers CSV, or "
-                                f"null for real data)")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    doc_col = next((c for c in ("doc", "id", id_column, "RP01") if c and c in df.columns), None)
-    missing = [c for c in ("field", "start", "end", "type") if c not in df.columns]
-    if doc_col is None or missing:
-        raise DataError(f"{path}: ground truth needs columns RP01 (or id), field, start, end, type "
-                        f"(missing {missing or ['RP01']}); check deid.truth")
-    out = df.rename(columns={doc_col: "doc"})
-    out["start"] = out["start"].astype(int)
-    out["end"] = out["end"].astype(int)
-    if "value" not in out.columns:
-        out["value"] = ""
-    return out[["doc", "field", "start", "end", "type", "value"]]
-
-
 def _iter_chunks(sources: list[_Source], cfg: DataConfig, stats_out: list[ReadStats]
                  ) -> Iterator[tuple[pd.DataFrame, list[str], dict[str, str]]]:
     remaining = cfg.max_rows
@@ -557,7 +253,7 @@ def _iter_chunks(sources: list[_Source], cfg: DataConfig, stats_out: list[ReadSt
             break
 
 
-def prepare(cfg: DataConfig, deid_settings: DeidSettings, out_path: str | Path = "data/prepared/reports.parquet",
+def prepare(cfg: DataConfig, deid_cfg: DeidConfig, out_path: str | Path = "data/prepared/reports.parquet",
             data_metrics: str | Path = "metrics/data.json",
             deid_metrics: str | Path = "metrics/deid.json") -> dict[str, Any]:
     """Run the prepare stage and write its three outputs atomically (all or none are replaced).
@@ -566,8 +262,8 @@ def prepare(cfg: DataConfig, deid_settings: DeidSettings, out_path: str | Path =
     ----------
     cfg : DataConfig
         Resolved ``data`` section.
-    deid_settings : DeidSettings
-        Resolved ``deid`` section.
+    deid_cfg : DeidConfig
+        The ``deid`` section.
     out_path : path
         Prepared reports Parquet (columns id, date, text, label roles).
     data_metrics, deid_metrics : path
@@ -576,12 +272,12 @@ def prepare(cfg: DataConfig, deid_settings: DeidSettings, out_path: str | Path =
     Returns
     -------
     dict
-        ``{"data": data metrics, "deid": deid metrics}``.
+        ``{"data": data metrics, "deid": deid metrics, "cost": timings and rates}``.
     """
     t_start = time.perf_counter()
     out_path = Path(out_path)
-    deid = Deidentifier(deid_settings.options)
-    truth = load_truth(deid_settings.truth, cfg.id_column) if deid_settings.truth else None
+    deid = Deidentifier(deid_cfg)
+    truth = load_truth(deid_cfg.truth, cfg.id_column) if deid_cfg.truth else None
     truth_docs = set(truth["doc"]) if truth is not None else None
 
     t0 = time.perf_counter()
@@ -605,15 +301,16 @@ def prepare(cfg: DataConfig, deid_settings: DeidSettings, out_path: str | Path =
         chunks = _iter_chunks(sources, cfg, read_stats)
         for chunk, texts, roles in tqdm(chunks, desc="prepare", unit="chunk", mininterval=2.0):
             state.timing["read"] += time.perf_counter() - t_read
-            out = _process_chunk(chunk, cfg, texts, roles, deid, state, truth_docs, vax_map)
+            rec = prepare_records(chunk, _spec(cfg, texts, roles, vax_map), deid, first_row=state.rows_read,
+                                  spans_for=truth_docs)
+            out = state.add(rec, truth_docs)
             t_w = time.perf_counter()
-            these_roles = [c for c in out.columns if c not in ("id", "date", "text")]
             if roles_seen is None:
-                roles_seen = these_roles
+                roles_seen = rec.roles
                 writer = pq.ParquetWriter(tmp1, _schema(roles_seen))
-            elif these_roles != roles_seen:
+            elif rec.roles != roles_seen:
                 raise DataError(f"{cfg.source}: files map different label roles ({roles_seen} vs "
-                                f"{these_roles}); give every file the same columns or set data.labels")
+                                f"{rec.roles}); give every file the same columns or set data.labels")
             if len(out):
                 assert writer is not None
                 writer.write_table(pa.Table.from_pandas(out, schema=_schema(roles_seen), preserve_index=False))
@@ -624,7 +321,7 @@ def prepare(cfg: DataConfig, deid_settings: DeidSettings, out_path: str | Path =
             writer = None
 
         _check_read(cfg, sources, read_stats, state)
-        data_m, deid_m = _finalise(cfg, deid_settings, state, read_stats, sources, roles_seen or [], tmp1,
+        data_m, deid_m = _finalise(cfg, deid_cfg, state, read_stats, sources, roles_seen or [], tmp1,
                                    out_path, truth, data_metrics, deid_metrics)
     finally:
         if writer is not None:
@@ -632,11 +329,14 @@ def prepare(cfg: DataConfig, deid_settings: DeidSettings, out_path: str | Path =
         if tmp1.exists():
             tmp1.unlink()
     total = time.perf_counter() - t_start
+    rate = state.rows_read / max(state.timing["deid"], 1e-9)
     log.info("timing: open %.1fs, read %.1fs, de-identify %.1fs (%.0f reports/s), clean %.1fs, write %.1fs, "
-             "total %.1fs", t_open, state.timing["read"], state.timing["deid"],
-             state.rows_read / max(state.timing["deid"], 1e-9), state.timing["clean"],
+             "total %.1fs", t_open, state.timing["read"], state.timing["deid"], rate, state.timing["clean"],
              state.timing["write"] + state.timing["final"], total)
-    return {"data": data_m, "deid": deid_m}
+    cost = {"rows_read": state.rows_read, "open_seconds": round(t_open, 3),
+            **{f"{k}_seconds": round(state.timing[k], 3) for k in ("read", "deid", "clean", "write", "final")},
+            "deid_reports_per_second": round(rate, 1), "seconds": round(total, 3)}
+    return {"data": data_m, "deid": deid_m, "cost": cost}
 
 
 def _check_read(cfg: DataConfig, sources: list[_Source], read_stats: list[ReadStats], state: _State) -> None:
@@ -664,7 +364,7 @@ def _check_read(cfg: DataConfig, sources: list[_Source], read_stats: list[ReadSt
                         f"data.min_text_words and the text columns ({TEXT_KEY})")
 
 
-def _finalise(cfg: DataConfig, deid_settings: DeidSettings, state: _State, read_stats: list[ReadStats],
+def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: list[ReadStats],
               sources: list[_Source], roles: list[str], tmp1: Path, out_path: Path, truth: pd.DataFrame | None,
               data_metrics: str | Path, deid_metrics: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     t0 = time.perf_counter()
@@ -740,13 +440,12 @@ def _finalise(cfg: DataConfig, deid_settings: DeidSettings, state: _State, read_
                                     for f, c in state.redactions_by_field.items()},
         }
         deid_m: dict[str, Any] = {"truth": None, "redactions": redactions,
-                                  "reports_deidentified": state.rows_read,
-                                  "reports_per_second": round(state.rows_read / max(state.timing["deid"], 1e-9), 1)}
+                                  "reports_deidentified": state.rows_read}
         if truth is not None:
             pred = spans_frame(state.pred_spans)
             pred.attrs["docs"] = state.docs_scored
-            scores = score_redactions(pred, truth, deid_settings.targets)
-            deid_m = {"truth": str(deid_settings.truth), "docs_scored": len(state.docs_scored), **scores,
+            scores = score_redactions(pred, truth, asdict(deid_cfg.targets))
+            deid_m = {"truth": str(deid_cfg.truth), "docs_scored": len(state.docs_scored), **scores,
                       "leaked_truth_values": {"checked_in_kept_reports": checked,
                                               "leaked": int(sum(leaked.values())),
                                               "leaked_by_type": dict(leaked)},
@@ -754,7 +453,7 @@ def _finalise(cfg: DataConfig, deid_settings: DeidSettings, state: _State, read_
             ov = scores["overall"]
             log.info("deid vs truth: recall %s precision %s (%d docs); targets pass: %s", ov["recall"],
                      ov["precision"], len(state.docs_scored), scores["targets"]["all_pass"])
-            if deid_settings.enforce_targets and not scores["targets"]["all_pass"]:
+            if deid_cfg.enforce_targets and not scores["targets"]["all_pass"]:
                 raise DataError(f"de-identification misses its targets ({scores['targets']}); "
                                 f"deid.enforce_targets is true")
         write_json(tmp_dm, data_m)
@@ -768,6 +467,6 @@ def _finalise(cfg: DataConfig, deid_settings: DeidSettings, state: _State, read_
 def run(data: Section, deid: Section, out_path: str | Path = "data/prepared/reports.parquet",
         data_metrics: str | Path = "metrics/data.json", deid_metrics: str | Path = "metrics/deid.json"
         ) -> dict[str, Any]:
-    """Parse the ``data`` and ``deid`` sections and run :func:`prepare`."""
-    return prepare(DataConfig.from_section(data), DeidSettings.from_section(deid), out_path, data_metrics,
+    """Read the ``data`` and ``deid`` sections and run :func:`prepare`."""
+    return prepare(DataConfig.from_section(data), read_section(DeidConfig, deid), out_path, data_metrics,
                    deid_metrics)

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from incident_lm.core.errors import DataError
 from incident_lm.data.load import ReadStats, detect_encoding, iter_csv, read_header, resolve_sources
 from incident_lm.data.presets import VAERS_HARM, VAERS_NON_SERIOUS
-from incident_lm.stage import DataError
 
 DATA_GLOB = "*VAERSDATA.csv"
 _YEAR_RE = re.compile(r"(\d{4})VAERSDATA\.csv$", re.I)

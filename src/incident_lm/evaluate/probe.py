@@ -13,8 +13,8 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from incident_lm.core.params import ParamsError
 from incident_lm.evaluate.stats import bootstrap_ci, encode, macro_f1
-from incident_lm.params import ParamsError
 
 
 @dataclass

@@ -3,76 +3,28 @@
 The tokenizer is learnt from the training reports only (BERT normalisation: lower case, accents
 kept, punctuation split) by deterministic BPE-style merges into a WordPiece vocabulary, and the de-identification placeholders found in them (``[PERSON]``,
 ``[NHS_NUMBER]``, ...) are kept whole as added tokens. The model is a few-layer ``BertForMaskedLM``
-trained with the same MLM (then optional SimCSE) code as the tuned model, and saved as an
-``AutoModel`` directory that the ``bert`` representation loads like any other.
+trained by the same phases and loop as the tuned model (:func:`incident_lm.lm.recipes.scratch`), and
+saved as an ``AutoModel`` directory that the ``bert`` representation loads like any other.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 
-from incident_lm.lm.common import config_from_section, ensure_offline, save_encoder, seed_everything
-from incident_lm.lm.mlm import LogFn, MLMConfig, held_out_split, mlm_then_simcse
-from incident_lm.lm.simcse import SimCSEConfig
-from incident_lm.params import Section
+from incident_lm.encoders.hf import ensure_offline
+from incident_lm.lm.config import ScratchModelConfig
 
 log = logging.getLogger(__name__)
 
 #: A de-identification placeholder: upper-case letters, digits and underscores in brackets.
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
-
-
-@dataclass(frozen=True)
-class ScratchConfig:
-    """Tokenizer and architecture of the from-scratch model (the ``scratch_lm.model`` params).
-
-    Parameters
-    ----------
-    vocab_size : int
-        WordPiece vocabulary size (special tokens and placeholders included).
-    min_frequency : int
-        Minimum count of a merge in the training text.
-    lowercase : bool
-        Lower-case text before tokenising (placeholders are matched before, so stay whole).
-    hidden_size, layers, heads, intermediate_size : int
-        BERT dimensions; ``hidden_size`` must be divisible by ``heads``.
-    max_length : int
-        Position embeddings, the longest window the model can read (set the ``bert``
-        representation's ``max_length`` to at most this).
-    dropout : float
-        Hidden and attention dropout.
-    """
-
-    vocab_size: int = 8000
-    min_frequency: int = 2
-    lowercase: bool = True
-    hidden_size: int = 256
-    layers: int = 4
-    heads: int = 4
-    intermediate_size: int = 1024
-    max_length: int = 128
-    dropout: float = 0.1
-
-    @classmethod
-    def from_section(cls, section: Section) -> ScratchConfig:
-        """Read and check a params section holding these keys (errors name the dotted key)."""
-        cfg = config_from_section(cls, section, limits={
-            "vocab_size": (100, None), "min_frequency": (1, None), "hidden_size": (8, None),
-            "layers": (1, None), "heads": (1, None), "intermediate_size": (8, None),
-            "max_length": (8, None), "dropout": (0.0, 0.9)})
-        if cfg.hidden_size % cfg.heads:
-            raise section.error("heads", f"must divide hidden_size ({cfg.hidden_size})")
-        return cfg
 
 
 def placeholders(texts: Sequence[str], min_count: int = 1) -> list[str]:
@@ -196,7 +148,7 @@ def train_wordpiece(texts: Sequence[str], vocab_size: int = 8000, min_frequency:
     texts : sequence of str
         Training reports.
     vocab_size, min_frequency, lowercase
-        See :class:`ScratchConfig`.
+        See :class:`~incident_lm.lm.config.ScratchModelConfig`.
     max_length : int
         Recorded as the tokenizer's ``model_max_length``.
 
@@ -221,7 +173,7 @@ def train_wordpiece(texts: Sequence[str], vocab_size: int = 8000, min_frequency:
     return tokenizer
 
 
-def scratch_model(cfg: ScratchConfig, tokenizer: Any) -> torch.nn.Module:
+def scratch_model(cfg: ScratchModelConfig, tokenizer: Any) -> torch.nn.Module:
     """A freshly initialised ``BertForMaskedLM`` sized by ``cfg`` for ``tokenizer``'s vocabulary."""
     from transformers import BertConfig, BertForMaskedLM
 
@@ -230,58 +182,3 @@ def scratch_model(cfg: ScratchConfig, tokenizer: Any) -> torch.nn.Module:
                         max_position_embeddings=cfg.max_length, hidden_dropout_prob=cfg.dropout,
                         attention_probs_dropout_prob=cfg.dropout, pad_token_id=tokenizer.pad_token_id)
     return BertForMaskedLM(config)
-
-
-def train_scratch(texts: Sequence[str], out_dir: str | Path, scratch_cfg: ScratchConfig, mlm_cfg: MLMConfig,
-                  simcse_cfg: SimCSEConfig, seed: int = 0, device: torch.device | None = None,
-                  log_fn: LogFn | None = None) -> dict[str, Any]:
-    """Train tokenizer and model from scratch (MLM, then SimCSE if ``simcse_cfg.steps``) and save them.
-
-    Parameters
-    ----------
-    texts : sequence of str
-        De-identified training-split reports; the MLM held-out reports (same seeded split as
-        :func:`~incident_lm.lm.mlm.mlm_then_simcse`) are left out of the tokenizer too.
-    out_dir : str or Path
-        Written atomically: ``AutoModel`` weights + config, tokenizer, ``params.json``.
-
-    Returns
-    -------
-    dict
-        Metrics as :func:`~incident_lm.lm.mlm.tune_pretrained`, plus the vocabulary size,
-        placeholder count and parameter count.
-    """
-    from incident_lm.io import dir_size
-
-    ensure_offline()
-    from transformers import BertModel
-
-    if mlm_cfg.max_length > scratch_cfg.max_length:
-        raise ValueError(f"mlm.max_length ({mlm_cfg.max_length}) exceeds the model's positions "
-                         f"({scratch_cfg.max_length})")
-    t0 = time.perf_counter()
-    device = device or torch.device("cpu")
-    seed_everything(seed)
-    texts = [t for t in texts if isinstance(t, str) and t.strip()]
-    train_idx, _ = held_out_split(len(texts), mlm_cfg.eval_fraction, mlm_cfg.eval_max_reports, seed)
-    tokenizer = train_wordpiece([texts[i] for i in train_idx], scratch_cfg.vocab_size, scratch_cfg.min_frequency,
-                                scratch_cfg.lowercase, scratch_cfg.max_length)
-    tokenizer_seconds = time.perf_counter() - t0
-    log.info("scratch: WordPiece vocabulary of %d tokens in %.1fs", len(tokenizer), tokenizer_seconds)
-    seed_everything(seed)
-    model = scratch_model(scratch_cfg, tokenizer)
-    encoder, metrics = mlm_then_simcse(model, tokenizer, texts, mlm_cfg, simcse_cfg, seed, device, log_fn)
-    full = BertModel(model.config)  # with a pooler, so the saved folder loads without missing weights
-    result = full.load_state_dict(encoder.state_dict(), strict=False)
-    if result.unexpected_keys:
-        raise RuntimeError(f"scratch encoder does not fit BertModel: {result.unexpected_keys[:5]}")
-    params = {"made_by": "incident_lm.lm.scratch.train_scratch", "seed": seed, "scratch": asdict(scratch_cfg),
-              "mlm": asdict(mlm_cfg), "simcse": asdict(simcse_cfg),
-              "n_train_reports": metrics["n_train_reports"], "n_eval_reports": metrics["n_eval_reports"]}
-    save_encoder(full.cpu(), tokenizer, out_dir, params)
-    metrics.update(vocab_size=len(tokenizer), placeholders=len(placeholders(texts)),
-                   parameters=sum(p.numel() for p in full.parameters()),
-                   tokenizer_seconds=round(tokenizer_seconds, 2), device=device.type,
-                   threads=torch.get_num_threads(), seed=seed, seconds=round(time.perf_counter() - t0, 2),
-                   model_size_bytes=dir_size(out_dir))
-    return metrics

@@ -1,30 +1,33 @@
-"""Regenerate the README's results table from ``metrics/compare.json`` (never typed by hand).
+"""Regenerate the README's results table from the committed metrics (never typed by hand).
 
-Usage: ``python -m incident_lm.report.readme README.md metrics/compare.json``
+Usage: ``python -m incident_lm.report.readme [README.md [metrics/compare.json [metrics/cost/represent]]]``
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from incident_lm.io import read_json, write_text
-from incident_lm.report.compare import results_table
+from incident_lm.core.io import read_json, write_text
+from incident_lm.report.tables import load_costs, results_table
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+DEFAULTS = ("README.md", "metrics/compare.json", "metrics/cost/represent")
 
 
-def render_block(summary: dict) -> str:
-    return f"{START}\n{results_table(summary)}{END}"
+def render_block(summary: dict[str, Any], costs: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    return f"{START}\n{results_table(summary, costs)}{END}"
 
 
-def replace_block(readme: str, summary: dict) -> str:
+def replace_block(readme: str, summary: dict[str, Any], costs: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """``readme`` with the text between the results markers replaced by a fresh table."""
     if START not in readme or END not in readme:
         raise ValueError(f"README has no {START} ... {END} block")
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    return head + render_block(summary) + tail
+    return head + render_block(summary, costs) + tail
 
 
 def current_block(readme: str) -> str:
@@ -33,9 +36,10 @@ def current_block(readme: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    readme_path, compare_path = (argv or sys.argv[1:]) or ["README.md", "metrics/compare.json"]
+    args = list(argv if argv is not None else sys.argv[1:])
+    readme_path, compare_path, cost_dir = args + list(DEFAULTS[len(args):])
     readme = Path(readme_path).read_text(encoding="utf-8")
-    write_text(readme_path, replace_block(readme, read_json(compare_path)))
+    write_text(readme_path, replace_block(readme, read_json(compare_path), load_costs(cost_dir)))
 
 
 if __name__ == "__main__":

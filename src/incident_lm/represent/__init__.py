@@ -1,5 +1,10 @@
-"""Text representations behind one interface (see :mod:`incident_lm.represent.base`)."""
+"""Text representations behind one interface: scikit-learn transformers chosen by name from params.
 
-from incident_lm.represent.base import Representation, available, build, load, register
+See :mod:`incident_lm.represent.base` (the interface) and :mod:`incident_lm.represent.registry`.
+"""
 
-__all__ = ["Representation", "available", "build", "load", "register"]
+from incident_lm.represent.base import InvalidParameterError, Representation
+from incident_lm.represent.registry import available, build, get_class, load, params_errors, register
+
+__all__ = ["InvalidParameterError", "Representation", "available", "build", "get_class", "load", "params_errors",
+           "register"]

@@ -7,27 +7,42 @@ mean of its window vectors. Windows are sorted by length and batched with paddin
 of 8 tokens that depends only on the window itself, so a report's vector does not depend on the
 other reports in the call: any chunking or order of the input gives the same output.
 
-torch and transformers are imported inside the methods, so importing this module is cheap.
+torch and transformers are imported inside the functions that use them, so importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from incident_lm.params import ParamsError
-from incident_lm.represent.base import Representation, register
+from incident_lm.core.errors import DataError
+from incident_lm.encoders.hf import (
+    DEVICES,
+    ModelDirError,
+    fingerprint,
+    load_encoder,
+    load_tokenizer,
+    pad_batch,
+    pad_id,
+    resolve_device,
+    resolve_model_dir,
+    set_threads,
+    special_template,
+    state_dict_bytes,
+)
+from incident_lm.encoders.pooling import POOLINGS, embed
+from incident_lm.represent.base import Representation, check_texts
+from incident_lm.represent.registry import register
 
 log = logging.getLogger(__name__)
 
 #: Windows are padded to a multiple of this many tokens (a function of the window alone).
 PAD_MULTIPLE = 8
-POOLINGS = ("mean", "cls")
 
 
 def token_windows(n_tokens: int, size: int, stride: int) -> list[tuple[int, int]]:
@@ -81,7 +96,7 @@ class BertRepresentation(Representation):
         Where to run the encoder; ``auto`` picks CUDA when available.
     quantize : bool
         int8 dynamic quantisation of the Linear layers (CPU only; see
-        :class:`~incident_lm.lm.common.Int8Linear`): about 2x faster, Linear weights 4x smaller
+        :class:`~incident_lm.encoders.quantize.Int8Linear`): about 2x faster, Linear weights 4x smaller
         (embeddings stay float32), cosine to the float vectors about 0.998 for MiniLM.
         Activations are quantised per token, so results still do not depend on batching.
 
@@ -99,9 +114,6 @@ class BertRepresentation(Representation):
         Device the encoder runs on.
     """
 
-    #: Params section this instance was built from, named in errors (the stage may set it).
-    params_section: str | None = None
-
     def __init__(self, model: str | None = None, pooling: str = "mean", max_length: int = 128,
                  stride: int = 32, batch_size: int = 32, threads: int | None = None,
                  device: str = "cpu", quantize: bool = False):
@@ -114,70 +126,44 @@ class BertRepresentation(Representation):
         self.device = device
         self.quantize = quantize
 
-    # --- helpers ---------------------------------------------------------
-    def _key(self, name: str) -> str:
-        return f"{self.params_section or self.type_name}.{name}"
-
-    def _check_int(self, name: str, minimum: int) -> int:
-        value = getattr(self, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ParamsError(f"params.yaml: '{self._key(name)}' = {value!r}: expected an integer >= {minimum}")
-        return value
-
-    def _validate(self) -> None:
-        if self.pooling not in POOLINGS:
-            raise ParamsError(f"params.yaml: '{self._key('pooling')}' = {self.pooling!r}: "
-                              f"must be one of {', '.join(POOLINGS)}")
+    # --- checks and set-up -----------------------------------------------
+    def check_params(self) -> None:
+        """Check the settings that need no model (types, choices, ranges)."""
+        self._check_choice("pooling", POOLINGS)
         self._check_int("max_length", 8)
         self._check_int("batch_size", 1)
         self._check_int("stride", 0)
-        if not isinstance(self.quantize, bool):
-            raise ParamsError(f"params.yaml: '{self._key('quantize')}' = {self.quantize!r}: expected true or false")
+        self._check_int("threads", 1, allow_none=True)
+        self._check_choice("device", DEVICES)
+        self._check_bool("quantize")
 
     def _setup(self) -> None:
         """Load tokenizer and encoder, set threads and device, quantise; sets the fitted attributes."""
-        from incident_lm.lm.common import (
-            ensure_offline,
-            fingerprint,
-            load_tokenizer,
-            pad_id,
-            quantize_int8,
-            resolve_device,
-            resolve_model_dir,
-            set_threads,
-            special_template,
-            state_dict_bytes,
-        )
-
-        self._validate()
-        model_dir = resolve_model_dir(self.model, self._key("model"))
-        set_threads(self.threads, self._key("threads"))
-        device = resolve_device(self.device, self._key("device"))
-        if self.quantize and device.type != "cpu":
-            raise ParamsError(f"params.yaml: '{self._key('quantize')}' = true: int8 dynamic quantisation runs "
-                              f"on CPU only, but '{self._key('device')}' = {self.device!r} selects {device.type}")
-        ensure_offline()
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
-
-        tokenizer = load_tokenizer(model_dir)
-        verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # an unused pooler left uninitialised is not worth a warning
+        self.check_params()
         try:
-            encoder = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
-        finally:
-            hf_logging.set_verbosity(verbosity)
-        encoder.eval()
+            model_dir = resolve_model_dir(self.model)
+        except ModelDirError as exc:
+            raise self._invalid("model", str(exc)) from None
+        set_threads(self.threads)
+        try:
+            device = resolve_device(self.device)
+        except ValueError as exc:
+            raise self._invalid("device", str(exc)) from None
+        if self.quantize and device.type != "cpu":
+            raise self._invalid("quantize", f"int8 dynamic quantisation runs on CPU only, but device = "
+                                            f"{self.device!r} selects {device.type}")
+        tokenizer = load_tokenizer(model_dir)
+        encoder = load_encoder(model_dir)
         positions = getattr(encoder.config, "max_position_embeddings", None)
         if positions is not None and self.max_length > positions:
-            raise ParamsError(f"params.yaml: '{self._key('max_length')}' = {self.max_length}: the model at "
-                              f"{model_dir} has only {positions} positions")
+            raise self._invalid("max_length", f"the model at {model_dir} has only {positions} positions")
         prefix, suffix = special_template(tokenizer)
         content = self.max_length - len(prefix) - len(suffix)
         if content < 1 or self.stride >= content:
-            raise ParamsError(f"params.yaml: '{self._key('stride')}' = {self.stride}: must be smaller than "
-                              f"max_length minus special tokens ({content})")
+            raise self._invalid("stride", f"must be smaller than max_length minus special tokens ({content})")
         if self.quantize:
+            from incident_lm.encoders.quantize import quantize_int8
+
             quantize_int8(encoder)
         encoder.to(device)
         self._tokenizer = tokenizer
@@ -191,16 +177,16 @@ class BertRepresentation(Representation):
         self.device_ = device.type
 
     # --- estimator API ---------------------------------------------------
-    def fit(self, texts: Sequence[str]) -> BertRepresentation:
-        """Load and check the model; nothing is learnt from ``texts`` (validated only). Returns ``self``."""
-        self.check_texts(texts)
+    def fit(self, X: Iterable[str], y: Any = None) -> BertRepresentation:
+        """Load and check the model; nothing is learnt from ``X`` (validated only) or ``y``. Returns ``self``."""
+        check_texts(X)
         self._setup()
         log.info("bert: %s (%s pooling, %d tokens/window, stride %d, %s%s), dim %d", self.model_dir_,
                  self.pooling, self.max_length, self.stride, self.device_, ", int8" if self.quantize else "",
                  self.dim_)
         return self
 
-    def windows(self, texts: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
+    def windows(self, texts: Iterable[str]) -> tuple[list[list[int]], np.ndarray]:
         """Token windows of the texts, special tokens added.
 
         Returns
@@ -211,7 +197,7 @@ class BertRepresentation(Representation):
             Index of the text each window comes from (every text has at least one window).
         """
         self.check_fitted()
-        texts = self.check_texts(texts)
+        texts = check_texts(texts)
         if not texts:
             return [], np.zeros(0, dtype=np.int64)
         ids = self._tokenizer(texts, add_special_tokens=False, return_attention_mask=False,
@@ -229,8 +215,6 @@ class BertRepresentation(Representation):
         """Pooled vectors of id windows, ``(n_windows, dim)`` float32, in input order."""
         import torch
 
-        from incident_lm.lm.common import mean_pool, pad_batch
-
         out = np.empty((len(windows), self.dim_), dtype=np.float32)
         lengths = np.array([len(w) for w in windows])
         padded = np.minimum(-(-lengths // PAD_MULTIPLE) * PAD_MULTIPLE, self.max_length)
@@ -242,17 +226,15 @@ class BertRepresentation(Representation):
                     idx = group[s:s + self.batch_size]
                     ids, mask = pad_batch([windows[i] for i in idx], self._pad, int(length))
                     ids, mask = ids.to(self._torch_device), mask.to(self._torch_device)
-                    hidden = self._encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-                    pooled = mean_pool(hidden, mask) if self.pooling == "mean" else hidden[:, 0]
-                    out[idx] = pooled.float().cpu().numpy()
+                    out[idx] = embed(self._encoder, ids, mask, self.pooling).float().cpu().numpy()
         return out
 
-    def transform(self, texts: Sequence[str]) -> np.ndarray:
+    def transform(self, X: Iterable[str]) -> np.ndarray:
         """Embed texts.
 
         Parameters
         ----------
-        texts : sequence of str, length n_texts
+        X : iterable of str, length n_texts
 
         Returns
         -------
@@ -260,7 +242,7 @@ class BertRepresentation(Representation):
             Token-count-weighted mean of each text's window vectors.
         """
         self.check_fitted()
-        texts = self.check_texts(texts)
+        texts = check_texts(X)
         windows, owner = self.windows(texts)
         out = np.zeros((len(texts), self.dim_), dtype=np.float64)
         if not windows:
@@ -301,7 +283,7 @@ class BertRepresentation(Representation):
         saved: dict[str, Any] = json.loads((directory / "config.json").read_text()).get("fingerprint", {})
         self._setup()
         if saved and saved.get("sha256") != self.fingerprint_["sha256"]:
-            raise RuntimeError(
+            raise DataError(
                 f"{directory}: the model at {self.model_dir_} changed since this representation was saved "
                 f"(sha256 {saved.get('sha256', '?')[:12]} -> {self.fingerprint_['sha256'][:12]}); "
                 "rerun the represent stage so features and model agree")

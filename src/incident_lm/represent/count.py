@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from typing import Any
 
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from incident_lm.represent.base import Representation, register, to_float32
-from incident_lm.represent.text import TOKEN_PATTERN
+from incident_lm.represent.base import Representation, check_texts, to_float32
+from incident_lm.represent.registry import register
+from incident_lm.text.tokenize import TOKEN_PATTERN
 
 
 @register("count")
@@ -43,8 +45,14 @@ class CountRepresentation(Representation):
         self.max_features = max_features
         self.binary = binary
 
-    def fit(self, texts: Sequence[str]) -> CountRepresentation:
-        texts = self.check_texts(texts)
+    def check_params(self) -> None:
+        check_vocabulary_params(self)
+        self._check_bool("binary")
+
+    def fit(self, X: Iterable[str], y: Any = None) -> CountRepresentation:
+        """Learn the vocabulary (and IDF, LSA) from the training texts ``X``; ``y`` is ignored."""
+        self.check_params()
+        texts = check_texts(X)
         self.vectorizer_ = CountVectorizer(
             lowercase=True, token_pattern=TOKEN_PATTERN, min_df=self.min_df, max_df=self.max_df,
             ngram_range=(1, self.ngram_max), max_features=self.max_features, binary=self.binary,
@@ -52,11 +60,25 @@ class CountRepresentation(Representation):
         ).fit(texts)
         return self
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         """Returns a CSR float32 matrix of shape ``(n_texts, vocabulary_size)``."""
         self.check_fitted()
-        return to_float32(self.vectorizer_.transform(self.check_texts(texts)))
+        return to_float32(self.vectorizer_.transform(check_texts(X)))
 
     @property
     def dim(self) -> int:
         return len(self.vectorizer_.vocabulary_)
+
+
+def check_vocabulary_params(rep: Representation) -> None:
+    """Checks shared by the count and TF-IDF vocabularies (``min_df``, ``max_df``, ``ngram_max``, ``max_features``)."""
+    for name in ("min_df", "max_df"):
+        value = getattr(rep, name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise rep._invalid(name, "expected a count (integer >= 1) or a fraction of documents in (0, 1]")
+        if isinstance(value, float) and not 0.0 < value <= 1.0:
+            raise rep._invalid(name, "a fraction of documents must lie in (0, 1]")
+        if isinstance(value, int) and value < 1:
+            raise rep._invalid(name, "a document count must be >= 1")
+    rep._check_int("ngram_max", 1)
+    rep._check_int("max_features", 1, allow_none=True)

@@ -1,9 +1,12 @@
-"""Fit a representation on the training split and encode texts in bounded-memory chunks."""
+"""Fit a representation on the training split and encode texts in bounded-memory chunks.
+
+The feature folder it writes is the contract of :mod:`incident_lm.core.artefacts` (matrices plus the
+report id of every row).
+"""
 
 from __future__ import annotations
 
 import logging
-import resource
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,15 +16,12 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from incident_lm.io import atomic_path, dir_size, save_matrix
+from incident_lm.core.artefacts import write_feature_ids
+from incident_lm.core.io import atomic_path, dir_size, save_matrix
+from incident_lm.core.stage import peak_rss_mb
 from incident_lm.represent.base import Representation
 
 log = logging.getLogger(__name__)
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def encode_to_file(rep: Representation, texts: Sequence[str], path_stem: str | Path,
@@ -64,11 +64,34 @@ def encode_to_file(rep: Representation, texts: Sequence[str], path_stem: str | P
 
 
 def fit_and_encode(rep: Representation, train_texts: Sequence[str], test_texts: Sequence[str],
-                   model_dir: str | Path, features_dir: str | Path, chunk_size: int = 2048) -> dict[str, Any]:
-    """Fit on train texts only, save the fitted model, encode train and test; return cost figures."""
+                   model_dir: str | Path, features_dir: str | Path, *, train_ids: Sequence[str],
+                   test_ids: Sequence[str], y_train: Sequence[Any] | None = None,
+                   chunk_size: int = 2048) -> dict[str, Any]:
+    """Fit on the training texts only, save the fitted model, encode train and test with their ids.
+
+    Parameters
+    ----------
+    rep : Representation
+    train_texts, test_texts : sequence of str
+    model_dir : path
+        Where the fitted representation is saved.
+    features_dir : path
+        Gets ``train``/``test`` matrices and ``ids.parquet`` (see :mod:`incident_lm.core.artefacts`).
+    train_ids, test_ids : sequence of str
+        Report ids, one per text.
+    y_train : sequence, optional
+        Training labels, for a label-aware representation (passed to ``fit``).
+
+    Returns
+    -------
+    dict
+        Cost figures: fit and transform seconds, docs/second, peak RSS, dimension, sizes, counts.
+    """
+    if len(train_ids) != len(train_texts) or len(test_ids) != len(test_texts):
+        raise ValueError(f"{len(train_texts)}/{len(test_texts)} texts but {len(train_ids)}/{len(test_ids)} ids")
     features_dir = Path(features_dir)
     t0 = time.perf_counter()
-    rep.fit(train_texts)
+    rep.fit(train_texts, y_train)
     fit_s = time.perf_counter() - t0
     log.info("fit %s on %d texts in %.1fs", rep.type_name, len(train_texts), fit_s)
     rep.save(model_dir)
@@ -76,6 +99,7 @@ def fit_and_encode(rep: Representation, train_texts: Sequence[str], test_texts: 
     _, n_train, dim = encode_to_file(rep, train_texts, features_dir / "train", chunk_size, "train")
     _, n_test, _ = encode_to_file(rep, test_texts, features_dir / "test", chunk_size, "test")
     transform_s = time.perf_counter() - t1
+    write_feature_ids(features_dir, train_ids, test_ids)
     n_docs = n_train + n_test
     log.info("encoded %d texts in %.1fs (%.0f docs/s), dim %d", n_docs, transform_s,
              n_docs / max(transform_s, 1e-9), dim)

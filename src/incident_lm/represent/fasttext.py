@@ -1,18 +1,17 @@
 """Report vectors pooled from the incident-domain fastText word vectors.
 
 The word vectors are trained by the ``train_fasttext`` stage
-(:mod:`incident_lm.lm.fasttext_train`) and read from ``model_dir``; this representation only
+(:mod:`incident_lm.wordvec.train`) and read from ``model_dir``; this representation only
 learns how to pool them, from the training texts given to :meth:`FastTextPooled.fit`.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -20,22 +19,21 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from incident_lm.params import ParamsError, load_params
-from incident_lm.represent.base import Representation, register, to_float32
-from incident_lm.represent.text import tokenize
-from incident_lm.stage import DataError
+from incident_lm.core.errors import DataError
+from incident_lm.represent.base import Representation, check_texts, to_float32
+from incident_lm.represent.registry import register
+from incident_lm.text.tokenize import tokenize
+from incident_lm.wordvec.vectors import detect_backend, fingerprint, load_word_vectors
 
 log = logging.getLogger(__name__)
 
 POOLINGS = ("mean", "tfidf", "sif")
-TYPE_NAME = "fasttext_pooled"
 
-
-@register(TYPE_NAME)
+@register("fasttext_pooled")
 class FastTextPooled(Representation):
     """Weighted mean of fastText word vectors over a report's tokens.
 
-    Tokens are those of :func:`~incident_lm.represent.text.tokenize` (as in training). Every
+    Tokens are those of :func:`~incident_lm.text.tokenize.tokenize` (as in training). Every
     token has a vector, misspelt or unseen ones included (built from character n-grams).
 
     * ``mean``: plain average of the token vectors.
@@ -94,15 +92,14 @@ class FastTextPooled(Representation):
         self.sif_remove_pc = sif_remove_pc
 
     # --- estimator API -------------------------------------------------
-    def fit(self, texts: Sequence[str]) -> FastTextPooled:
-        """Load the word vectors and learn token statistics (and SIF's components) from ``texts``."""
-        self._check_params()
-        texts = self.check_texts(texts)
+    def fit(self, X: Iterable[str], y: Any = None) -> FastTextPooled:
+        """Load the word vectors and learn token statistics (and SIF's components) from the texts ``X``."""
+        self.check_params()
+        texts = check_texts(X)
         self._drop_cache()
-        wv, ref = _open_model(self.model_dir)
+        wv, ref = self._open_model()
         if self.sif_remove_pc >= wv.dim:
-            raise ParamsError(f"params.yaml: '{_keys('sif_remove_pc', self.sif_remove_pc)}' = "
-                              f"{self.sif_remove_pc!r}: must be smaller than the word-vector dimension {wv.dim}")
+            raise self._invalid("sif_remove_pc", f"must be smaller than the word-vector dimension {wv.dim}")
         t0 = time.perf_counter()
         docs = [tokenize(t) for t in texts]
         counts: Counter[str] = Counter()
@@ -125,10 +122,10 @@ class FastTextPooled(Representation):
                  len(vocab), time.perf_counter() - t0)
         return self
 
-    def transform(self, texts: Sequence[str]) -> np.ndarray:
-        """Pooled vectors, float32 C-contiguous, shape ``(len(texts), dim)``; zeros for empty texts."""
+    def transform(self, X: Iterable[str]) -> np.ndarray:
+        """Pooled vectors, float32 C-contiguous, shape ``(len(X), dim)``; zeros for empty texts."""
         self.check_fitted()
-        docs = [tokenize(t) for t in self.check_texts(texts)]
+        docs = [tokenize(t) for t in check_texts(X)]
         X = self._pool(docs)
         if self.components_.shape[0]:
             C = self.components_.astype(np.float64)
@@ -193,7 +190,7 @@ class FastTextPooled(Representation):
     def _ensure_cache(self) -> dict[str, int]:
         if getattr(self, "_index", None) is None:
             if getattr(self, "_wv", None) is None:
-                self._wv, ref = _open_model(self.model_dir)
+                self._wv, ref = self._open_model()
                 _check_same_model(self.model_ref_, ref)
             self._index: dict[str, int] | None = {}
             self._vectors = np.zeros((0, self.dim_), dtype=np.float32)
@@ -238,22 +235,30 @@ class FastTextPooled(Representation):
             self.n_docs_ = int(state["n_docs"])
             self.components_ = state["components"]
         self.model_ref_ = json.loads((directory / "config.json").read_text())["model"]
-        self._wv, ref = _open_model(self.model_dir)
+        self._wv, ref = self._open_model()
         _check_same_model(self.model_ref_, ref, saved_in=directory)
         self.dim_ = self._wv.dim
         self._index = None
         self._vocab_index = None
 
-    def _check_params(self) -> None:
-        if self.pooling not in POOLINGS:
-            raise ParamsError(f"params.yaml: '{_keys('pooling', self.pooling)}' = {self.pooling!r}: unknown "
-                              f"pooling; must be one of {', '.join(POOLINGS)}")
+    def check_params(self) -> None:
+        self._check_choice("pooling", POOLINGS)
         a = self.sif_a
         if isinstance(a, bool) or not isinstance(a, int | float) or not a > 0:
-            raise ParamsError(f"params.yaml: '{_keys('sif_a', a)}' = {a!r}: must be a number > 0")
-        k = self.sif_remove_pc
-        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
-            raise ParamsError(f"params.yaml: '{_keys('sif_remove_pc', k)}' = {k!r}: must be an integer >= 0")
+            raise self._invalid("sif_a", "must be a number > 0")
+        self._check_int("sif_remove_pc", 0)
+
+    def _open_model(self) -> tuple[Any, dict[str, Any]]:
+        """Load the word vectors in ``model_dir`` and describe them; a clear error if there are none."""
+        path = Path(self.model_dir)
+        if detect_backend(path) is None:
+            what = "no such folder" if not path.is_dir() else "no model.bin or model.gensim in it"
+            raise self._invalid("model_dir", f"{what}. Train the word vectors first: run the train_fasttext stage "
+                                             "(dvc repro train_fasttext)")
+        fp = fingerprint(path)
+        ref = {"model_dir": str(self.model_dir), "backend": fp["backend"], "sha256": fp["sha256"],
+               "bytes": fp["bytes"]}
+        return load_word_vectors(path), ref
 
 
 def top_right_singular_vectors(X: np.ndarray, k: int) -> np.ndarray:
@@ -272,38 +277,6 @@ def top_right_singular_vectors(X: np.ndarray, k: int) -> np.ndarray:
     top = vectors[:, ::-1][:, :k].T
     signs = np.sign(top[np.arange(k), np.abs(top).argmax(axis=1)])
     return np.ascontiguousarray(top * signs[:, None], dtype=np.float32)
-
-
-def _keys(key: str, value: Any) -> str:
-    """Dotted params key(s) of ``key`` in the sections of this type (best effort, for errors).
-
-    The representation does not know its section name, so this looks in ``params.yaml`` for
-    sections with ``type: fasttext_pooled`` whose ``key`` holds ``value``.
-    """
-    default = inspect.signature(FastTextPooled.__init__).parameters[key].default
-    try:
-        params = load_params()
-    except Exception:  # noqa: BLE001 - only a hint for an error message
-        params = {}
-    names = [name for name, sec in params.items()
-             if isinstance(sec, dict) and sec.get("type") == TYPE_NAME and sec.get(key, default) == value]
-    return " / ".join(f"{n}.{key}" for n in names) if names else f"<section>.{key}"
-
-
-def _open_model(model_dir: str) -> tuple[Any, dict[str, Any]]:
-    """Load the word vectors in ``model_dir`` and describe them; a clear error if there are none."""
-    from incident_lm.lm.fasttext_train import detect_backend, fingerprint, load_word_vectors
-
-    path = Path(model_dir)
-    if detect_backend(path) is None:
-        what = "no such folder" if not path.is_dir() else "no model.bin or model.gensim in it"
-        raise FileNotFoundError(
-            f"params.yaml: '{_keys('model_dir', model_dir)}' = {model_dir!r}: {what}. Train the word "
-            "vectors first: run the train_fasttext stage (dvc repro train_fasttext, or "
-            "python stages/train_fasttext.py)")
-    fp = fingerprint(path)
-    ref = {"model_dir": str(model_dir), "backend": fp["backend"], "sha256": fp["sha256"], "bytes": fp["bytes"]}
-    return load_word_vectors(path), ref
 
 
 def _check_same_model(saved: dict[str, Any], current: dict[str, Any], saved_in: Path | None = None) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from incident_lm.represent.base import Matrix, Representation, register, to_float32
-from incident_lm.represent.text import TOKEN_PATTERN
+from incident_lm.represent.base import Matrix, Representation, check_texts, to_float32
+from incident_lm.represent.count import check_vocabulary_params
+from incident_lm.represent.registry import register
+from incident_lm.text.tokenize import TOKEN_PATTERN
 
 
 @register("tfidf")
@@ -50,27 +53,35 @@ class TfidfRepresentation(Representation):
     def sparse_output(self) -> bool:  # type: ignore[override]
         return not self.lsa_components
 
-    def fit(self, texts: Sequence[str]) -> TfidfRepresentation:
-        texts = self.check_texts(texts)
+    def check_params(self) -> None:
+        check_vocabulary_params(self)
+        self._check_bool("sublinear_tf")
+        self._check_int("lsa_components", 1, allow_none=True)
+        self._check_int("seed", 0)
+
+    def fit(self, X: Iterable[str], y: Any = None) -> TfidfRepresentation:
+        """Learn the vocabulary (and IDF, LSA) from the training texts ``X``; ``y`` is ignored."""
+        self.check_params()
+        texts = check_texts(X)
         self.vectorizer_ = TfidfVectorizer(
             lowercase=True, token_pattern=TOKEN_PATTERN, min_df=self.min_df, max_df=self.max_df,
             ngram_range=(1, self.ngram_max), max_features=self.max_features,
             sublinear_tf=self.sublinear_tf, dtype=np.float32,
         )
-        X = self.vectorizer_.fit_transform(texts)
+        counts = self.vectorizer_.fit_transform(texts)
         self.svd_ = None
         if self.lsa_components:
-            n = max(1, min(self.lsa_components, X.shape[1] - 1, X.shape[0] - 1))
-            self.svd_ = TruncatedSVD(n_components=n, random_state=self.seed).fit(X)
+            n = max(1, min(self.lsa_components, counts.shape[1] - 1, counts.shape[0] - 1))
+            self.svd_ = TruncatedSVD(n_components=n, random_state=self.seed).fit(counts)
         return self
 
-    def transform(self, texts: Sequence[str]) -> Matrix:
+    def transform(self, X: Iterable[str]) -> Matrix:
         """CSR ``(n_texts, n_terms)``, or dense float32 ``(n_texts, lsa_components)`` with LSA."""
         self.check_fitted()
-        X = self.vectorizer_.transform(self.check_texts(texts))
+        weights = self.vectorizer_.transform(check_texts(X))
         if self.svd_ is None:
-            return to_float32(X)
-        return to_float32(normalize(self.svd_.transform(X)))
+            return to_float32(weights)
+        return to_float32(normalize(self.svd_.transform(weights)))
 
     @property
     def dim(self) -> int:

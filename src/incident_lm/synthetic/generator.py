@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from incident_lm.io import atomic_dir, write_csv, write_text
-from incident_lm.params import ParamsError, Section
+from incident_lm.core.io import atomic_dir, write_csv, write_text
+from incident_lm.core.params import ParamsError, Section, param, read_section
 from incident_lm.synthetic import lexicon as lx
 from incident_lm.synthetic import vocab as v
 from incident_lm.synthetic.grammar import Context, Grammar, Sentence, Stream, Style, render
@@ -61,9 +61,9 @@ class EmergingConfig:
         Multiplicative growth per month (>= 1; counts strictly increase when > 1).
     """
 
-    start: str = "2023-01-01"
-    initial_per_month: int = 2
-    monthly_growth: float = 1.25
+    start: str = param("2023-01-01", date=True)
+    initial_per_month: int = param(2, min=0)
+    monthly_growth: float = param(1.25, min=1.0)
 
 
 @dataclass(frozen=True)
@@ -94,17 +94,17 @@ class SyntheticConfig:
         The planted emerging theme.
     """
 
-    n_reports: int = 20000
-    seed: int = 42
-    start_date: str = "2019-01-01"
-    end_date: str = "2023-12-31"
-    identifier_rate: float = 0.05
-    label_noise: float = 0.10
-    misspelling_rate: float = 0.02
-    duplicate_rate: float = 0.01
-    secondary_theme_rate: float = 0.20
-    n_orgs: int = 60
-    emerging: EmergingConfig = field(default_factory=EmergingConfig)
+    n_reports: int = param(20000, min=100)
+    seed: int = param(42, min=0)
+    start_date: str = param("2019-01-01", date=True)
+    end_date: str = param("2023-12-31", date=True)
+    identifier_rate: float = param(0.05, min=0.0, max=1.0)
+    label_noise: float = param(0.10, min=0.0, max=1.0)
+    misspelling_rate: float = param(0.02, min=0.0, max=0.2)
+    duplicate_rate: float = param(0.01, min=0.0, max=0.2)
+    secondary_theme_rate: float = param(0.20, min=0.0, max=1.0)
+    n_orgs: int = param(60, min=len(v.CARE_SETTINGS))
+    emerging: EmergingConfig = param(default_factory=EmergingConfig)
 
     def __post_init__(self) -> None:
         def bad(key: str, value: Any, msg: str) -> ParamsError:
@@ -172,39 +172,7 @@ class SyntheticConfig:
     @classmethod
     def from_section(cls, section: Section) -> SyntheticConfig:
         """Build from the ``synthetic`` params section; errors name the dotted key."""
-        d = cls()
-        known = set(cls.__dataclass_fields__)
-        for key in section:
-            if key not in known:
-                raise section.error(key, f"unknown key; expected one of {', '.join(sorted(known))}")
-        em_sec = section.sub("emerging", {})
-        em_known = set(EmergingConfig.__dataclass_fields__)
-        for key in em_sec:
-            if key not in em_known:
-                raise em_sec.error(key, f"unknown key; expected one of {', '.join(sorted(em_known))}")
-        de = d.emerging
-        emerging = EmergingConfig(
-            start=_date_param(em_sec, "start", de.start),
-            initial_per_month=em_sec.int("initial_per_month", de.initial_per_month, min=0),
-            monthly_growth=em_sec.float("monthly_growth", de.monthly_growth, min=1.0),
-        )
-        start = _date_param(section, "start_date", d.start_date)
-        end = _date_param(section, "end_date", d.end_date)
-        if _parse_date(end, "end_date") <= _parse_date(start, "start_date"):
-            raise section.error("end_date", "must be after start_date")
-        return cls(
-            n_reports=section.int("n_reports", d.n_reports, min=100),
-            seed=section.int("seed", d.seed, min=0),
-            start_date=start,
-            end_date=end,
-            identifier_rate=section.float("identifier_rate", d.identifier_rate, min=0.0, max=1.0),
-            label_noise=section.float("label_noise", d.label_noise, min=0.0, max=1.0),
-            misspelling_rate=section.float("misspelling_rate", d.misspelling_rate, min=0.0, max=0.2),
-            duplicate_rate=section.float("duplicate_rate", d.duplicate_rate, min=0.0, max=0.2),
-            secondary_theme_rate=section.float("secondary_theme_rate", d.secondary_theme_rate, min=0.0, max=1.0),
-            n_orgs=section.int("n_orgs", d.n_orgs, min=len(v.CARE_SETTINGS)),
-            emerging=emerging,
-        )
+        return read_section(cls, section)
 
 
 def _parse_date(value: str, key: str) -> dt.date:
@@ -212,21 +180,6 @@ def _parse_date(value: str, key: str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise ParamsError(f"'{SECTION}.{key}' = {value!r}: expected a date YYYY-MM-DD") from None
-
-
-def _date_param(section: Section, key: str, default: str) -> str:
-    value = section.get(key, default)
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if not isinstance(value, str):
-        raise section.error(key, "expected a date YYYY-MM-DD")
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise section.error(key, "expected a date YYYY-MM-DD") from None
-    return value
 
 
 @dataclass
@@ -1045,17 +998,7 @@ def write_corpus(corpus: Corpus, out_dir: str | Path) -> Path:
     return out_dir
 
 
-def harm_level(label: str) -> int:
-    """0-based harm level of a PD09 label ("1 No harm" -> 0)."""
-    return v.HARM_LEVELS.index(label)
-
-
-def month_of(date_str: str) -> str:
-    """``YYYY-MM`` of an ISO date string."""
-    return date_str[:7]
-
-
 __all__ = [
     "Corpus", "EmergingConfig", "SyntheticConfig", "generate_corpus", "write_corpus", "REPORT_COLUMNS",
-    "TEXT_FIELDS", "harm_level", "month_of",
+    "TEXT_FIELDS",
 ]

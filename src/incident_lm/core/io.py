@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -153,6 +153,15 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def files_sha256(paths: Iterable[str | Path]) -> tuple[str, dict[str, str]]:
+    """One SHA-256 over several files (each file's digest, by name, in the given order) and the per-file digests.
+
+    Identifies a model folder by its content: the same files with the same bytes give the same digest.
+    """
+    files = {Path(p).name: sha256_file(p) for p in paths}
+    return hashlib.sha256("".join(f"{k}:{v};" for k, v in files.items()).encode()).hexdigest(), files
 
 
 def dir_size(path: str | Path) -> int:

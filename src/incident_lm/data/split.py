@@ -1,16 +1,32 @@
-"""Train/test split of the prepared reports: stratified (default) or by date."""
+"""Train/test split of the prepared reports: stratified (default) or by date.
+
+The split file is read back with :func:`incident_lm.core.artefacts.read_split`, the one reader every
+later stage uses.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from incident_lm.params import ParamsError
+from incident_lm.core.artefacts import SPLITS
+from incident_lm.core.errors import ParamsError
+from incident_lm.core.params import param
 
-SPLITS = ("train", "test")
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """The ``split`` params section (see :func:`split_reports`)."""
+
+    method: Literal["stratified", "time"] = "stratified"
+    test_size: float = param(0.2, min=0.0, max=1.0)
+    stratify: str | None = "category"
+    seed: int = param(0, min=0)
+    time_cutoff: str | None = param(None, date=True)
 
 
 def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: float = 0.2,
@@ -73,13 +89,3 @@ def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: fl
             raise ParamsError(f"split '{name}' is empty (split.method={method!r}, split.test_size={test_size},"
                               f" split.time_cutoff={time_cutoff!r})")
     return out
-
-
-def read_split(path: str | Path, which: str | None = None) -> pd.DataFrame:
-    """Read the split file; ``which`` = ``"train"`` or ``"test"`` filters rows (order kept)."""
-    df = pd.read_parquet(path)
-    if which is None:
-        return df
-    if which not in SPLITS:
-        raise ValueError(f"which must be one of {SPLITS}, got {which!r}")
-    return df[df["split"] == which].reset_index(drop=True)

@@ -1,0 +1,359 @@
+"""Person names: after a title or a staff/relative role, record-style "SMITH, John", and bare names found
+with a given-name / surname gazetteer, in ordinary and in upper-case text.
+
+The word lists are data (``gazetteer/*.txt``, one entry per line), written for this project and not
+derived from any generator: given names, surnames, the ambiguous ones of each (also ordinary words), words
+that are never names, words that end a name after a title, and role words. :class:`NameFinder` combines
+them with a deployment's own ``extra_names`` and ``not_names``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from incident_lm.deid.config import Span
+
+GAZETTEER = Path(__file__).resolve().parent / "gazetteer"
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+@cache
+def word_list(name: str) -> frozenset[str]:
+    """The entries of ``gazetteer/<name>.txt`` (one per line, ``#`` comments and blank lines skipped)."""
+    path = GAZETTEER / f"{name}.txt"
+    with path.open(encoding="utf-8") as fh:
+        return frozenset(line.strip() for line in fh if line.strip() and not line.lstrip().startswith("#"))
+
+
+FIRST_NAMES = word_list("first_names")
+AMBIGUOUS_FIRST_NAMES = word_list("ambiguous_first_names")
+SURNAMES = word_list("surnames")
+AMBIGUOUS_SURNAMES = word_list("ambiguous_surnames")
+_NOT_NAMES = word_list("not_names")
+_TITLE_STOP = word_list("title_stop")
+ROLE_WORDS = word_list("role_words")
+
+# Capitalised clinical verbs after a role ("Patient Slipped", "Nurse Noticed"): not names unless the gazetteer knows
+# them ("Fred", "Mohammed").
+_INFLECTED_RE = re.compile(r"[A-Z][a-z]{2,}(?:ed|ing)")
+# Surnames that are also place words: a surname unless a preposition or the lack of a known given name
+# says it is a ward or hall.
+_SURNAME_PLACES: frozenset[str] = frozenset({"Ward", "Hall"})
+_PLACE_PREPOSITIONS: frozenset[str] = frozenset(_words("on to from at in onto into of the via back off"))
+# Words that precede a bare name mid-sentence ("informed Tobias Fairweather", "seen by Ewa Okoro").
+_PERSON_PREV: frozenset[str] = frozenset(_words("""
+by with informed told asked called contacted and saw seen reviewed paged bleeped rang phoned per cc named
+"""))
+# Verbs that follow a sentence-initial name in incident narratives ("Ewa Okoro attended").
+_PERSON_VERBS: frozenset[str] = frozenset(_words("""
+informed attended gave was is has had said stated reported noticed noted found called asked went came arrived
+checked administered escalated contacted documented explained told reviewed saw took tried did could would will
+advised agreed refused declined spoke rang phoned witnessed assisted helped removed returned left completed
+"""))
+# Words that follow a name and not a place: the verbs above and identifier cues ("Ewa Okoro (MRN ...").
+_NAME_FOLLOWERS: frozenset[str] = _PERSON_VERBS | frozenset(_words("""
+who whose unit hospital hosp mrn nhs dob d.o.b born aged age
+"""))
+_ID_CUE_AFTER: frozenset[str] = frozenset(_words("no no. number num id ref"))
+_ARTICLES: frozenset[str] = frozenset(_words("the a an this that another any each"))
+_NEXT_WORD_RE = re.compile(r"[\s(\[,;:]+([\w&]+(?:\.\w+)*)")
+_PLACE_AFTER: frozenset[str] = frozenset(_words(
+    "ward wards unit hospital infirmary centre center house wing suite theatre theatres clinic building block bay "
+    "department surgery practice road street lane avenue close drive way court hall college school trust "
+    "syndrome syndromes synd disease palsy paralysis purpura sign test reaction phenomenon sarcoma lymphoma tumour tumor "
+    "fracture score scale criteria catheter procedure manoeuvre maneuver pump classification type virus vaccine "
+    "vaccination shot dose tube mask needle valve stent variant"))
+_PLACE_BEFORE: frozenset[str] = frozenset(_words("st st. saint queen king prince princess royal lady sir"))
+
+_TITLE = r"(?:(?i:mr|mrs|ms|miss|mx|dr|prof|professor|sister|sr)|Rev|Lady|Sir)"
+_TITLE_WORDS: frozenset[str] = frozenset(_words("mr mrs ms miss mx dr prof professor sister sr rev lady sir"))
+_NAME_TOKEN = r"(?:[A-Z](?:[a-z]+|'[A-Z][a-z]+)(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?)"
+_INITIAL = r"(?:[A-Z]\.?(?=\s))"
+_NAME_SEQ = r"(?:(?:" + _INITIAL + r"\s+){0,2}" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})"
+_TITLE_RE = re.compile(r"\b" + _TITLE + r"\b\.?\s+(" + _NAME_SEQ + r"|" + _INITIAL + r")")
+# Staff and relative roles that precede a name ("staff nurse Jane Smith", "HCA Tom Price", "daughter Emma");
+# the last word of a multi-word role is enough ("support worker" -> "worker").
+_CAPS_CONTEXT: frozenset[str] = ROLE_WORDS | _TITLE_WORDS | {"pt", "patient", "service", "user"}
+_CAP_RE = re.compile(r"(?<![\w'-])(?:" + _INITIAL + r"\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2}")
+_TOKEN_IN_SEQ_RE = re.compile(_NAME_TOKEN + r"|" + r"[A-Z]\.?")
+# "KOWALSKI, Abimbola", "SMITH, JOHN", "Smith, John": the record-style surname-first form
+_SURNAME_FIRST_RE = re.compile(r"(?<![\w'-])([A-Z][A-Za-z'-]*[A-Za-z]), ([A-Z][A-Za-z'-]*[a-zA-Z])(?![\w'-])")
+_WORD_RE = re.compile(r"[A-Za-z](?:[A-Za-z0-9'-]*[A-Za-z0-9])?\.?")
+
+
+def _next_word(text: str, end: int) -> str:
+    m = _NEXT_WORD_RE.match(text, end, end + 40)
+    return m.group(1).lower() if m else ""
+
+
+def _prev_word(text: str, start: int) -> str:
+    """The word before ``start`` (lower case, a trailing full stop kept; "" when none or not separated
+    by white space): "housebound.HCA Tom" -> "hca", "nurse. Jane" -> "nurse."."""
+    tail = text[max(0, start - 40):start]
+    stripped = tail.rstrip()
+    if not stripped or len(stripped) == len(tail):
+        return ""
+    i = len(stripped) - (stripped[-1] == ".")
+    j = i
+    while j > 0 and (stripped[j - 1].isalnum() or stripped[j - 1] == "_"):
+        j -= 1
+    return stripped[j:].lower() if j < i else ""
+
+
+def _trim_name(text: str, start: int, end: int, stop: frozenset[str]) -> tuple[int, int] | None:
+    """The leading run of name tokens in ``text[start:end]`` (cut at the first word in ``stop``);
+    trailing lone initials are dropped; None if nothing is left."""
+    keep: list[tuple[int, int, str]] = []
+    for m in _TOKEN_IN_SEQ_RE.finditer(text, start, end):
+        if m.group() in stop:
+            break
+        keep.append((m.start(), m.end(), m.group()))
+    while keep and len(keep[-1][2].rstrip(".")) == 1:  # trailing initials alone are not a name
+        keep.pop()
+    if not keep:
+        return None
+    return keep[0][0], keep[-1][1]
+
+
+def _is_id_cue(word: str) -> bool:
+    """ "no", "number" and its misspellings ("nuber", "numer"), "id", "ref"."""
+    return word in _ID_CUE_AFTER or (word.startswith(("nu", "no")) and len(word) <= 7)
+
+
+def _surname_like(token: str, surnames: frozenset[str]) -> bool:
+    """A gazetteer surname, or a hyphenated one with a gazetteer part ("Price-Jones")."""
+    return token in surnames or ("-" in token and any(p in surnames for p in token.split("-")))
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in ".!?:;\n\r\"'(-*"
+
+class NameFinder:
+    """Find person-name spans with the gazetteer, a deployment's extra names and its not-names.
+
+    Parameters
+    ----------
+    gazetteer : bool
+        Find bare names with the gazetteer (titles, roles and record style always apply).
+    extra_names : iterable of str
+        Extra given names or surnames.
+    not_names : iterable of str
+        Capitalised words never to treat as names.
+    """
+
+    def __init__(self, gazetteer: bool = True, extra_names: Iterable[str] = (), not_names: Iterable[str] = ()):
+        self.gazetteer = gazetteer
+        extra = frozenset(extra_names)
+        self._first = FIRST_NAMES | extra
+        self._surnames = SURNAMES | extra
+        self._bare_surnames = (SURNAMES - AMBIGUOUS_SURNAMES) | extra
+        self._gaz_lower = frozenset(w.lower() for w in self._first | self._surnames | AMBIGUOUS_SURNAMES)
+        self._first_lower = frozenset(w.lower() for w in self._first)
+        self._bare_surnames_lower = frozenset(w.lower() for w in self._bare_surnames)
+        self._not_names = frozenset(not_names)
+        # stop-word sets used per text, built once
+        self._title_stop = _TITLE_STOP | self._not_names
+        self._name_stop = _NOT_NAMES | self._not_names
+        self._role_stop = (_NOT_NAMES - _SURNAME_PLACES) | self._not_names
+        self._record_stop = self._name_stop | _TITLE_STOP
+        self._caps_stop_lower = frozenset(w.lower() for w in self._record_stop)
+        self._ambiguous_first_lower = frozenset(x.lower() for x in AMBIGUOUS_FIRST_NAMES)
+
+    def find(self, text: str, shouted: bool = False) -> list[Span]:
+        """Candidate ``(start, end, "PERSON")`` spans in ``text`` (may overlap; the caller resolves them).
+
+        ``shouted``: the text is mostly upper case, so names are also looked for in a title-cased copy.
+        """
+        spans = self._find_names(text)
+        if shouted:
+            titled = text.title()
+            if len(titled) == len(text):  # same offsets
+                spans.extend(self._find_caps_names(titled))
+        return spans
+
+    def _find_names(self, text: str) -> list[Span]:
+        spans: list[Span] = []
+        title_stop = self._title_stop
+        for m in _TITLE_RE.finditer(text):
+            if _prev_word(text, m.start()) in _ARTICLES:
+                continue  # "the Dr." is a role, not a title
+            cut = _trim_name(text, m.start(1), m.end(1), title_stop)
+            if not cut:
+                continue
+            if "." in text[m.start():m.start(1)] and " " not in text[cut[0]:cut[1]].strip() \
+                    and not self._is_name_word(text[cut[0]:cut[1]]) and _sentence_start(text, m.start(1) - 1):
+                continue  # "... with Dr. Plan agreed": a full stop, then an unknown single word
+            spans.append((cut[0], cut[1], "PERSON"))
+        self._find_run_names(text, spans)
+        self._find_surname_first(text, spans)
+        return spans
+
+    def _is_name_word(self, word: str) -> bool:
+        return word in self._first or word in self._surnames or word in AMBIGUOUS_SURNAMES
+
+    def _find_surname_first(self, text: str, spans: list[Span]) -> None:
+        """"KOWALSKI, Abimbola" / "Smith, John": a surname, a comma, a given name."""
+        stop = self._record_stop
+        for m in _SURNAME_FIRST_RE.finditer(text):
+            sur, given = m.group(1), m.group(2)
+            known_sur = _surname_like(sur.title(), self._surnames)
+            known_given = given.title() in self._first
+            record_style = sur.isupper() and len(sur) > 2 and given[1:].islower() \
+                and _next_word(text, m.end()) in _NAME_FOLLOWERS and not ({sur.title(), given} & stop) \
+                and given.lower() not in ROLE_WORDS  # "LINDQVIST, Beryl (hosp no ...", not "TTO, Pharmacy was"
+            if (known_sur and known_given) or (sur.isupper() and len(sur) > 1 and (known_sur or known_given)) \
+                    or record_style:
+                spans.append((m.start(), m.end(), "PERSON"))
+
+    def _find_caps_names(self, titled: str) -> list[Span]:
+        """Names in upper-case text, found in its title-cased copy (same offsets). Every word is capitalised
+        there, so a name needs a gazetteer word: after a title or role ("DR KELLY", "HCA MICHAEL SMITH",
+        "DR EWA NGUYEN"), a given name or initial with a surname ("JANE SINGH", "P. WONG"), an unknown word
+        with a surname before a verb or cue ("MEI BOATENG BORN"), or one unknown word after a title or role
+        before a verb or cue ("DR NOVAK WAS")."""
+        spans: list[Span] = []
+        words = [(m.start(), m.end() - m.group().endswith("."), m.group().rstrip("."), m.group().endswith("."))
+                 for m in _WORD_RE.finditer(titled)]
+        n = len(words)
+        gaz, first, bare_sur = self._gaz_lower, self._first_lower, self._bare_surnames_lower
+        stop = self._caps_stop_lower
+        context_words = _CAPS_CONTEXT
+        ambiguous_first = self._ambiguous_first_lower
+
+        def adjacent(j: int, after_context: bool = False) -> bool:
+            """Word j follows word j-1 in the same sentence (a full stop only after an initial or title)."""
+            if not j:
+                return False
+            gap = titled[words[j - 1][1]:words[j][0]].strip()
+            prev = words[j - 1][2]
+            return gap == "" or (gap == "." and (len(prev) == 1 or (after_context and prev.lower() in _TITLE_WORDS)))
+
+        def name_word(j: int) -> bool:
+            w = words[j][2].lower()
+            return w in gaz and w not in stop
+
+        i = 0
+        while i < n:
+            s, e, w, _ = words[i]
+            lw = w.lower()
+            ctx = i > 0 and words[i - 1][2].lower() in context_words and adjacent(i, after_context=True)
+            initial = len(w) == 1
+            j = i
+            while j < n and j - i < 3 and (j == i or adjacent(j)) and (
+                    name_word(j) or (j == i and j + 1 < n and adjacent(j + 1) and name_word(j + 1)
+                                     and words[j + 1][2].lower() in bare_sur
+                                     and (lw not in stop or (initial and words[i][3]))  # "A. SHARMA"
+                                     and lw not in context_words)):
+                j += 1
+            if j - i >= 2 or (j > i and not initial):
+                second = words[i + 1][2].lower() if j - i >= 2 else ""
+                follows = _next_word(titled, words[j - 1][1]) in _NAME_FOLLOWERS
+                if ctx or (j - i >= 2 and (
+                        (lw in first and lw not in ambiguous_first)
+                        or (initial and (words[i][3] or second in bare_sur))
+                        or (second in bare_sur and follows))):
+                    spans.append((s, words[j - 1][1], "PERSON"))
+                    i = j
+                    continue
+            if j - i == 1 and lw in first and lw not in ambiguous_first:
+                # "ARJUN LINDQVIST MRN ...", "ARJUN WAS ...": a given name, perhaps with a word the gazetteer
+                # does not know, before a verb or identifier cue
+                k = i + 1
+                if k < n and adjacent(k) and len(words[k][2]) > 1 and words[k][2].lower() not in stop \
+                        and words[k][2].lower() not in context_words \
+                        and words[k][2].lower() not in _NAME_FOLLOWERS:
+                    k += 1
+                end = words[k - 1][1]
+                if _next_word(titled, end) in _NAME_FOLLOWERS \
+                        and not self._place_context(titled, s, end, named=True):  # "JOHN RADCLIFFE HOSPITAL"
+                    spans.append((s, end, "PERSON"))
+                    i = k
+                    continue
+            if ctx and lw not in stop and len(w) > 1 and _next_word(titled, e) in _NAME_FOLLOWERS:
+                spans.append((s, e, "PERSON"))
+            i += 1
+        self._find_surname_first(titled, spans)
+        return spans
+
+    @staticmethod
+    def _place_context(text: str, start: int, end: int, named: bool) -> bool:
+        """Whether a name-like run is part of a place ("Elizabeth Ward", "St Mary's", "Queen Victoria").
+
+        ``named``: the run is known to start with a person's name (a role or a gazetteer given name), so
+        a final "Ward"/"Hall" is a surname unless a preposition says it is a place ("on Jane Ward").
+        """
+        prev = _prev_word(text, start)
+        if prev in _PLACE_BEFORE:
+            return True
+        if text[end:end + 2] in ("'s", "\u2019s") and _next_word(text, end + 2) in _PLACE_AFTER:
+            return True  # "William's syndrome", "Bell's palsy"
+        last = text[start:end].rsplit(None, 1)[-1]
+        if last in _SURNAME_PLACES:
+            return prev in _PLACE_PREPOSITIONS or (last == "Ward" and not named)
+        nxt = _next_word(text, end)
+        if nxt in _PLACE_AFTER:
+            # "Doreen Thompson unit number 88...", "Joan Ali hospital no. R..." name a person, not a place
+            m = _NEXT_WORD_RE.match(text, end, end + 40)
+            return not (m and _is_id_cue(_next_word(text, m.end())))
+        return False
+
+    def _find_run_names(self, text: str, spans: list[Span]) -> None:
+        """Names in runs of capitalised words: after a role ("HCA Tom Price", "Porter Delphine"), and,
+        with the gazetteer, bare given names / surnames and capitalised pairs ("Ewa Okoro attended")."""
+        first, surn = self._first, self._bare_surnames
+        stop, role_stop = self._name_stop, self._role_stop
+        gazetteer = self.gazetteer
+        for m in _CAP_RE.finditer(text):
+            toks = [(t.start(), t.end(), t.group()) for t in _TOKEN_IN_SEQ_RE.finditer(text, m.start(), m.end())]
+            n = len(toks)
+            k = 0  # leading role words inside the run ("Student Nurse Jane Smith")
+            while k < n and toks[k][2].lower() in ROLE_WORDS:
+                k += 1
+            if k < n and (k > 0 or _prev_word(text, m.start()) in ROLE_WORDS):
+                cut = _trim_name(text, toks[k][0], m.end(), role_stop)
+                if cut and _INFLECTED_RE.fullmatch(toks[k][2]) and not self._is_name_word(toks[k][2]):
+                    cut = None  # "Patient Collapsed", "Nurse Noticed bleeding"
+                if cut and not self._place_context(text, cut[0], cut[1], named=True):
+                    spans.append((cut[0], cut[1], "PERSON"))
+                    continue
+            if not gazetteer:
+                continue
+            i = k
+            while i < n:
+                s, e, w = toks[i]
+                if w in stop or (len(w.rstrip(".")) == 1 and (i + 1 >= n or not _surname_like(toks[i + 1][2], surn))) \
+                        or text[e:e + 1] == "-":  # "Miller-fisher variant"
+                    i += 1
+                    continue
+                nxt = toks[i + 1][2] if i + 1 < n else None
+                nxt_ok = nxt is not None and len(nxt) > 1 and (nxt not in stop or nxt in _SURNAME_PLACES)
+                at_start = i == 0 and _sentence_start(text, s)
+                named = False
+                j = None  # index of the last token of the name
+                if w in first and w not in AMBIGUOUS_FIRST_NAMES:
+                    j, named = (i + 1 if nxt_ok else i), True
+                elif nxt_ok and _surname_like(nxt, surn):
+                    j = i + 1  # "J Smith", "Tobi Patel", "May Jones", "M. Price-Jones"
+                elif w in surn and text[e:e + 2] not in ("'s", "\u2019s"):
+                    if not at_start:
+                        j = i
+                elif n == 2 and nxt_ok and w not in AMBIGUOUS_FIRST_NAMES and (
+                        _next_word(text, toks[1][1]) in _NAME_FOLLOWERS
+                        or (not at_start and _prev_word(text, s) in _PERSON_PREV)):
+                    j = 1  # exactly two capitalised words: "informed Tobias Fairweather", "Ewa Okoro attended"
+                if j is None:
+                    i += 1
+                    continue
+                end = toks[j][1]
+                if not self._place_context(text, s, end, named):
+                    spans.append((s, end, "PERSON"))
+                i = j + 1

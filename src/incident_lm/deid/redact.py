@@ -1,0 +1,146 @@
+"""De-identification of free text: find direct identifiers and replace them with typed placeholders.
+
+Every free-text field is passed through :class:`Deidentifier` before fields are joined and before
+anything downstream (splits, representations, language models) sees the text.
+
+Identifier types and placeholders
+---------------------------------
+``NHS_NUMBER``       10 digits (3-3-4 spaced, dashed or plain) that pass the Modulus 11 check digit.
+``HOSPITAL_NUMBER``  local patient numbers after a cue ("MRN", "hospital no.", "unit number", any
+                     "no." / "#" / misspelt "numer" followed by 6-10 digits) and bare RX-style codes
+                     (1-3 letters of one case followed by 6-9 digits). Device lot numbers written
+                     "lot # 60559371" are caught too (over-redaction, accepted).
+``PHONE``            UK numbers (01/02/03/07/08..., +44, (0)...), other ``+``-prefixed numbers.
+``DATE``             numeric (03/04/1951, 3.4.51, 1951-04-03), written-month (3 April 1951, 3rd Apr,
+                     April 3, 1951, April 1951, 23rd august), compact (1OCT92, 29-SEP-93, Jan94) and
+                     day/month after a date word ("seen on 3/1"). Times (14:30), scores (5/10) and
+                     clinical durations ("for 5/7", "2/52") are not dates.
+``POSTCODE``         full UK postcodes (SW1A 1AA, M1 1AE).
+``EMAIL``, ``URL``   addresses and links.
+``PERSON``           names after a title (Mr, Mrs, Ms, Miss, Mx, Dr, Prof, Sister) or a staff/relative
+                     role ("staff nurse", "HCA", "consultant", "daughter", ...); record-style
+                     "SMITH, John"; bare names found with a general given-name / surname gazetteer
+                     written for this module, or two capitalised words in a name context ("informed
+                     Tobias Fairweather", "Ewa Okoro attended"); in upper-case text, gazetteer names
+                     after titles/roles ("DR KELLY"). Wards, hospitals and eponyms ("Elizabeth Ward",
+                     "St Mary's", "Bell's palsy") are left alone. The title or role word is kept:
+                     ``"Dr [PERSON]"``, ``"staff nurse [PERSON]"``.
+
+Why hand-rolled and not presidio-analyzer
+-----------------------------------------
+presidio-analyzer 2.2 was evaluated offline. It installs spaCy and ~50 packages (~390 MB), and its
+``AnalyzerEngine`` downloads a spaCy model at construction (not on PyPI officially), so it cannot run
+here. Its pattern recognisers do work one by one without a model, and its NHS recogniser is the same
+Modulus 11 rule used below, but its phone recogniser (``phonenumbers``) rejects Ofcom's drama ranges
+(07700 900xxx) and its date recogniser misses written-month dates ("3 April 1951"); it has no
+hospital-number or title/role-aware person recogniser. The patterns here are therefore hand-rolled,
+precompiled and measured against ground truth with :func:`~incident_lm.deid.score.score_redactions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from incident_lm.core.params import Section, read_section
+from incident_lm.deid.config import PRIORITY, TYPES, DeidConfig, Span
+from incident_lm.deid.names import NameFinder
+from incident_lm.deid.structured import char_counts, find_structured
+
+
+class Deidentifier:
+    """Find identifiers in free text and replace them with typed placeholders.
+
+    Parameters
+    ----------
+    config : DeidConfig or mapping, optional
+        See :class:`~incident_lm.deid.config.DeidConfig`; a mapping (the ``deid`` params section) is read
+        with the params reader, so unknown keys and bad values are errors.
+
+    Examples
+    --------
+    >>> Deidentifier().redact("Seen by Dr Patel on 03/04/2023")[0]
+    'Seen by Dr [PERSON] on [DATE]'
+    """
+
+    def __init__(self, config: DeidConfig | Mapping[str, Any] | None = None):
+        if not isinstance(config, DeidConfig):
+            config = read_section(DeidConfig, Section(config, "deid"))
+        self.config = config
+        self._types = frozenset(config.redacted_types)
+        self._names = NameFinder(config.gazetteer, config.extra_names, config.not_names)
+        self._placeholders = {t: config.placeholder.format(type=t) for t in TYPES}
+
+    def find(self, text: str) -> list[Span]:
+        """Non-overlapping identifier spans ``(start, end, type)`` in ``text``, sorted by start."""
+        if not text:
+            return []
+        n_digits, n_upper, n_letters = char_counts(text)
+        cands = find_structured(text, self._types, n_digits)
+        if "PERSON" in self._types:
+            cands.extend(self._names.find(text, shouted=n_upper > 0.6 * n_letters > 0))
+        return _resolve(cands)
+
+    # ---- redaction -----------------------------------------------------------------------------
+    def redact(self, text: str) -> tuple[str, list[Span]]:
+        """Redact ``text``.
+
+        Returns
+        -------
+        clean : str
+            ``text`` with each identifier replaced by its placeholder (``[PERSON]``, ``[DATE]``, ...).
+        spans : list of (start, end, type)
+            The replaced spans, as character offsets into the original ``text``.
+        """
+        if not isinstance(text, str) or not text:
+            return ("" if not isinstance(text, str) else text), []
+        spans = self.find(text)
+        if not spans:
+            return text, spans
+        out: list[str] = []
+        pos = 0
+        for s, e, t in spans:
+            out.append(text[pos:s])
+            out.append(self._placeholders[t])
+            pos = e
+        out.append(text[pos:])
+        return "".join(out), spans
+
+    def redact_many(self, texts: Iterable[str | None]) -> tuple[list[str], list[list[Span]]]:
+        """Redact each text; missing values become ``""``. Returns (clean texts, spans per text)."""
+        cleaned: list[str] = []
+        all_spans: list[list[Span]] = []
+        for text in texts:
+            clean, spans = self.redact(text if isinstance(text, str) else "")
+            cleaned.append(clean)
+            all_spans.append(spans)
+        return cleaned, all_spans
+
+    def redact_series(self, texts: pd.Series) -> tuple[pd.Series, list[list[Span]]]:
+        """Vectorised helper: redact a Series of texts (NaN -> ``""``), index preserved.
+
+        Returns
+        -------
+        clean : Series of str, same index as ``texts``
+        spans : list (one per row) of lists of (start, end, type)
+        """
+        cleaned, spans = self.redact_many(texts.tolist())
+        return pd.Series(cleaned, index=texts.index, dtype="str"), spans
+
+
+def _resolve(cands: list[Span]) -> list[Span]:
+    """Keep a non-overlapping subset: higher-priority types first, then longer spans."""
+    if not cands:
+        return []
+    cands.sort(key=lambda c: (PRIORITY[c[2]], -(c[1] - c[0]), c[0]))
+    taken: list[Span] = []
+    for s, e, t in cands:
+        if e <= s:
+            continue
+        if all(e <= ts or s >= te for ts, te, _ in taken):
+            taken.append((s, e, t))
+    taken.sort()
+    return taken
+

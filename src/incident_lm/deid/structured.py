@@ -1,0 +1,201 @@
+"""Structured identifiers: NHS numbers, hospital numbers, phone numbers, postcodes, dates, emails, URLs.
+
+Each pattern is precompiled and runs only when the text could hold a match (enough digits, the right
+separator), which skips most regex passes on typical report text. :func:`find_structured` returns
+candidate spans; :class:`~incident_lm.deid.redact.Deidentifier` resolves overlaps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from incident_lm.deid.config import Span
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regex alternation of ``words`` factored as a trie (much faster than a flat alternation)."""
+    root: dict[str, Any] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + build(root) + ")"
+
+
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
+_URL_TRAIL = ".,;:!?)]}'\""
+
+_NHS_RE = re.compile(r"(?<![\d+])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\d])")
+
+_HOSP_CUE = (r"(?:mrn|m\.r\.n\.?|rxn|crn|hospital\s+(?:no|number|num|id|ref)|hosp\.?\s+(?:no|number)|"
+             r"unit\s+(?:no|number)|case\s+(?:no|number)|patient\s+(?:id|no|number)|pas\s+(?:no|number|id)|"
+             r"k\s+number)")
+_HOSP_CUE_KEYS: tuple[str, ...] = ("mrn", "m.r.n", "rxn", "crn", "hosp", "unit", "case", "patient", "pas", "k number")
+_HOSP_CUE_RE = re.compile(r"(?i:\b" + _HOSP_CUE + r")\.?\s*[:#]?\s*(?:(?i:is)\s+)?"
+                          r"([A-Za-z]{0,3}\d{5,10}[A-Za-z]?)(?![\w])")
+# any record number: 6-10 digits straight after "no." / "number" / "#" ("RTX no. 9367709", "unti no 0748767")
+# (misspellings of "number" included: "nuber", "numer", "numebr")
+_HOSP_NO_RE = re.compile(r"(?i:\b(?:no|num|nu[mbe][a-z]{0,4})\b\.?|#)\s*[:#]?\s*([A-Za-z]{0,2}\d{6,10})(?![\w/])")
+_HOSP_BARE_RE = re.compile(r"(?<![\w/-])(?:[A-Z]{1,3}|[a-z]{1,3})\d{6,9}(?![\w/-])")
+
+_PHONE_UK_RE = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|0044\s?|\(0|0)"
+                          r"(\d{2,4})\)?[\s-]?(\d{3,4})[\s-]?(\d{3,4})(?![\d])")
+_PHONE_INTL_RE = re.compile(r"(?<![\w+])\+(?!44)\d{1,3}[\s-]?(?:\(?\d{1,4}\)?[\s-]?){2,4}\d{2,4}(?![\d])")
+
+_POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]|"
+                          r"[A-HK-Y]\d[ABEHMNPRV-Y]) ?\d[ABD-HJLNP-UW-Z]{2})\b")
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+_MONTH = _trie(_MONTHS)
+_ORD = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:\d{4}|'\d{2})"
+_DATE_NUM_RE = re.compile(r"(?<![\d/.:-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d]|[/.-]\d)")
+# day/month without a year, only after a date preposition ("seen on 3/1", "since 23/1"): "5/10" stays a score
+_DATE_DM_RE = re.compile(r"(?i:\b(?:on|since|from|until|till|dated|before|after|by|"
+                         r"(?:arranged|booked|planned|scheduled|listed|due)\s+for)\s+)(\d{1,2})/(\d{1,2})(?![\d/]|\.\d)")
+_DATE_ISO_RE = re.compile(r"(?<![\d/.-])(\d{4})([/-])(\d{1,2})\2(\d{1,2})(?![\d]|[/-]\d)")
+_DATE_DMY_RE = re.compile(r"(?i)\b(\d{1,2})" + _ORD + r"(?:\s+of)?[\s-]+(" + _MONTH + r")\b\.?"
+                          r"(?:,?[\s-]+(" + _YEAR + r"))?(?![\w])")
+_DATE_MDY_RE = re.compile(r"(?i)\b(" + _MONTH + r")\b\.?\s+(\d{1,2})" + _ORD + r"(?:,?\s+(" + _YEAR + r"))?"
+                          r"(?![\w:])")
+_MON3 = _trie(m for m in _MONTHS if len(m) <= 4)
+_DATE_COMPACT_RE = re.compile(r"(?i)(?<![\w-])(?:(\d{1,2})(-?)" + _MON3 + r"\2(\d{4}|\d{2})|" + _MON3
+                              + r"-?(\d{4}|\d{2}))(?![\w-])")
+_DATE_MY_RE = re.compile(r"(?i)\b(" + _MONTH + r")\b\.?,?\s+(\d{4})(?![\w])")
+
+
+def nhs_number_valid(digits: str) -> bool:
+    """True when a 10-digit string passes the NHS Modulus 11 check digit.
+
+    Weights 10..2 over the first nine digits; check = 11 - (sum mod 11), 11 -> 0, 10 -> invalid.
+    """
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def _valid_dm(a: int, b: int) -> bool:
+    """Day/month in either order (UK d/m or US m/d)."""
+    return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
+
+
+def _month_ok(word: str, has_year: bool) -> bool:
+    # "may", "mar", "dec" in lower case are usually words ("may be", "dec. GCS"): keep them only with a year.
+    return has_year or not word.islower()
+
+
+def char_counts(text: str) -> tuple[int, int, int]:
+    """(ASCII digits, upper-case ASCII letters, ASCII letters) in ``text``, counted in C."""
+    raw = text.encode("ascii", "ignore")
+    n = len(raw)
+    return (n - len(raw.translate(None, _DIGITS)), n - len(raw.translate(None, _UPPERS)),
+            n - len(raw.translate(None, _LETTERS)))
+
+
+_DIGITS = b"0123456789"
+_UPPERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTERS = _UPPERS + _UPPERS.lower()
+
+
+def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Span]:
+    """Candidate spans of every structured type; each pattern runs only when the text could hold a match
+    (enough digits, the right separator), which skips most regex passes on typical report text."""
+    spans: list[Span] = []
+    add = spans.append
+    if "EMAIL" in types and "@" in text:
+        for m in _EMAIL_RE.finditer(text):
+            add((m.start(), m.end(), "EMAIL"))
+    if "URL" in types and ("://" in text or "www" in text or "WWW" in text):
+        for m in _URL_RE.finditer(text):
+            end = m.end()
+            while end > m.start() and text[end - 1] in _URL_TRAIL:
+                end -= 1
+            add((m.start(), end, "URL"))
+    if n_digits == 0:  # every pattern below needs a digit
+        return spans
+    if "NHS_NUMBER" in types and n_digits >= 10:
+        for m in _NHS_RE.finditer(text):
+            if nhs_number_valid(m.group(1) + m.group(3) + m.group(4)):
+                add((m.start(), m.end(), "NHS_NUMBER"))
+    if "HOSPITAL_NUMBER" in types and n_digits >= 5:
+        lower = text.lower()
+        if any(k in lower for k in _HOSP_CUE_KEYS):
+            for m in _HOSP_CUE_RE.finditer(text):
+                add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
+        if n_digits >= 6:
+            for m in _HOSP_BARE_RE.finditer(text):
+                add((m.start(), m.end(), "HOSPITAL_NUMBER"))
+            if "no" in lower or "#" in lower or "num" in lower:
+                for m in _HOSP_NO_RE.finditer(text):
+                    add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
+    if "PHONE" in types and n_digits >= 9:
+        for m in _PHONE_UK_RE.finditer(text):
+            n = len(m.group(1)) + len(m.group(2)) + len(m.group(3))
+            if n in (9, 10):
+                add((m.start(), m.end(), "PHONE"))
+        if "+" in text:
+            for m in _PHONE_INTL_RE.finditer(text):
+                if 8 <= sum(c.isdigit() for c in m.group()) <= 15:
+                    add((m.start(), m.end(), "PHONE"))
+    if "POSTCODE" in types and n_digits >= 2:
+        for m in _POSTCODE_RE.finditer(text):
+            add((m.start(), m.end(), "POSTCODE"))
+    if "DATE" in types:
+        slash, dash, dot = "/" in text, "-" in text, "." in text
+        if n_digits >= 3 and (slash or dash or dot):
+            for m in _DATE_NUM_RE.finditer(text):
+                a, b = int(m.group(1)), int(m.group(3))
+                if _valid_dm(a, b) and not (m.group(2) == "." and len(m.group(4)) == 2 and len(m.group(1)) == 1
+                                             and len(m.group(3)) == 1):
+                    add((m.start(), m.end(), "DATE"))
+        if slash:
+            for m in _DATE_DM_RE.finditer(text):
+                if 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 12:
+                    add((m.start(1), m.end(2), "DATE"))
+        if n_digits >= 6 and (slash or dash):
+            for m in _DATE_ISO_RE.finditer(text):
+                y, mo, d = int(m.group(1)), int(m.group(3)), int(m.group(4))
+                if 1800 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31:
+                    add((m.start(), m.end(), "DATE"))
+        if n_digits >= 2:
+            for m in _DATE_COMPACT_RE.finditer(text):  # 1OCT92, 29-SEP-93, Jan94
+                if m.group(1) is None or 1 <= int(m.group(1)) <= 31:
+                    add((m.start(), m.end(), "DATE"))
+        # written-month dates: only look around the month words (rare), not over the whole text
+        n = len(text)
+        for mw in _MONTH_WORD_RE.finditer(text):
+            lo, hi = max(0, mw.start() - 20), min(n, mw.end() + 24)
+            for m in _DATE_DMY_RE.finditer(text, lo, hi):
+                ordinal = not m.group(0)[len(m.group(1)):len(m.group(1)) + 1].isspace()  # "23rd august"
+                if 1 <= int(m.group(1)) <= 31 and _month_ok(m.group(2), ordinal or m.group(3) is not None):
+                    add((m.start(), m.end(), "DATE"))
+            for m in _DATE_MDY_RE.finditer(text, lo, hi):
+                if 1 <= int(m.group(2)) <= 31 and _month_ok(m.group(1), m.group(3) is not None):
+                    add((m.start(), m.end(), "DATE"))
+            for m in _DATE_MY_RE.finditer(text, lo, hi):
+                if _month_ok(m.group(1), True):
+                    add((m.start(), m.end(), "DATE"))
+    return spans
+
+
+_MONTH_WORD_RE = re.compile(r"(?i)\b" + _MONTH + r"\b")

@@ -1,0 +1,78 @@
+"""Tables and plot data made from the comparison summary and the cost figures (rendering only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from incident_lm.core.io import read_json
+
+#: Cost figures shown beside the quality figures.
+COST_COLUMNS = ("fit_seconds", "transform_docs_per_second")
+
+
+def load_costs(cost_dir: str | Path) -> dict[str, dict[str, Any]]:
+    """The represent stages' cost figures, ``<cost_dir>/<name>.json`` -> name -> figures (empty if none)."""
+    return {p.stem: read_json(p) for p in sorted(Path(cost_dir).glob("*.json"))}
+
+
+def bar_rows(summary: dict[str, Any]) -> pd.DataFrame:
+    """Long table (representation, target, macro_f1, ci_low, ci_high) for the bar plot."""
+    rows = []
+    for name, row in summary["representations"].items():
+        for t in summary["targets"]:
+            if t in row:
+                lo, hi = row[t]["macro_f1_ci"]
+                rows.append({"representation": name, "target": t, "macro_f1": row[t]["macro_f1"],
+                             "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows)
+
+
+def confusion_rows(results: dict[str, dict[str, Any]], name: str, target: str) -> pd.DataFrame:
+    """(actual, predicted) pairs of one representation's probe for DVC's confusion template."""
+    pred = results[name]["predictions"]
+    pred = pred[pred["target"] == target]
+    return pd.DataFrame({"actual": pred["y_true"].to_numpy(), "predicted": pred["y_pred"].to_numpy()})
+
+
+def results_table(summary: dict[str, Any], costs: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """Markdown table of headline figures, best first, from the comparison summary and the cost figures."""
+    targets = summary["targets"]
+    baseline = summary["baseline"]
+    primary = targets[0]
+    names = sorted(summary["representations"],
+                   key=lambda n: -summary["representations"][n].get(primary, {}).get("macro_f1", -1))
+    head = ["representation"]
+    for t in targets:
+        head += [f"{t} macro-F1 (95% CI)", f"Δ vs {baseline} (95% CI)"]
+    head += [f"{primary} P@{summary.get('retrieval_k') or 'k'}", f"{primary} V-measure", "dim", "fit s", "docs/s"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def fmt(x: Any, nd: int = 3) -> str:
+        return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{nd}f}"
+
+    for n in names:
+        row = summary["representations"][n]
+        cells = [f"`{n}`"]
+        for t in targets:
+            e = row.get(t, {})
+            if not e:
+                cells += ["–", "–"]
+                continue
+            lo, hi = e["macro_f1_ci"]
+            cells.append(f"{fmt(e['macro_f1'])} ({fmt(lo)}–{fmt(hi)})")
+            if f"vs_{baseline}_diff" in e:
+                dlo, dhi = e[f"vs_{baseline}_ci"]
+                cells.append(f"{e[f'vs_{baseline}_diff']:+.3f} ({dlo:+.3f}, {dhi:+.3f})")
+            else:
+                cells.append("baseline" if n == baseline else "–")
+        e = row.get(primary, {})
+        cost = (costs or {}).get(n, {})
+        cells += [fmt(e.get("precision_at_k")), fmt(e.get("v_measure")), str(row.get("dim") or "–"),
+                  fmt(cost.get("fit_seconds"), 1), fmt(cost.get("transform_docs_per_second"), 0)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

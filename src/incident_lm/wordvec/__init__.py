@@ -1,0 +1,1 @@
+"""Incident-domain word vectors: training (fastText or gensim), the backend adapter, the neighbour report."""
