@@ -16,6 +16,7 @@ from incident_lm.synthetic import (
     REPORT_COLUMNS,
     Corpus,
     EmergingConfig,
+    NovelConfig,
     SyntheticConfig,
     generate_corpus,
     is_valid_nhs_number,
@@ -47,7 +48,7 @@ def _words(s: pd.Series) -> pd.Series:
 
 def test_same_seed_same_frames_and_different_seed_differs(small: Corpus) -> None:
     again = generate_corpus(SyntheticConfig(n_reports=3000, seed=5))
-    for name in ("reports", "identifiers", "emerging", "duplicates"):
+    for name in ("reports", "identifiers", "emerging", "duplicates", "novel"):
         pd.testing.assert_frame_equal(getattr(small, name), getattr(again, name))
     other = generate_corpus(SyntheticConfig(n_reports=3000, seed=6))
     assert (other.reports.IN07 != small.reports.IN07).mean() > 0.95
@@ -277,6 +278,23 @@ def test_emerging_theme_starts_at_configured_date_and_grows(big: Corpus) -> None
     assert late.month.min() == "2022-06" and late.month.value_counts().sort_index().is_monotonic_increasing
 
 
+def test_novel_incidents_are_written_nowhere_else(big: Corpus) -> None:
+    nov, r = big.novel, big.reports.set_index("RP01")
+    assert len(nov) == 8 * 5 and nov.type.value_counts().eq(5).all()
+    rows, rest = r.loc[nov.RP01], r.drop(index=nov.RP01)
+    # each type has words of its own that no other report uses (only misspellings can hide them)
+    marker = {"mri_projectile": "magnet|ferromagnetic|projectile|bore of",
+              "milk_mixup": r"breast milk|\bEBM\b|donor", "pneumatic_tube": "pneumatic",
+              "gas_crossed": "nitrous|entonox|gas outlet|pipeline", "therapy_dog": r"\bdog\b",
+              "ransomware": "ransomware|cyber", "bed_entrapment": "entrap|trapped between|wedged",
+              "wrong_body": "mortuary|undertaker|chapel of rest|viewing room"}
+    for t, pattern in marker.items():
+        own = rows[nov.set_index("RP01").loc[rows.index, "type"].values == t]
+        assert own.IN07.str.contains(pattern, case=False).mean() >= 0.8, t
+        assert not rest.IN07.str.contains(pattern, case=False).any(), t
+    assert rows.PD09.nunique() > 1 and rows.IN01.str[:4].nunique() > 1
+
+
 def test_planted_duplicates_are_near_duplicates(big: Corpus) -> None:
     d, r = big.duplicates, big.reports.set_index("RP01")
     assert len(d) == round(0.01 * len(r))
@@ -307,7 +325,7 @@ def test_write_corpus_writes_all_files_atomically(tmp_path: Path, small: Corpus)
     (out / "stale.txt").write_text("old")
     write_corpus(small, out)
     assert sorted(p.name for p in out.iterdir()) == [
-        "README.txt", "duplicates.csv", "emerging.csv", "identifiers.csv", "incidents.csv"]
+        "README.txt", "duplicates.csv", "emerging.csv", "identifiers.csv", "incidents.csv", "novel.csv"]
     readme = (out / "README.txt").read_text()
     assert "SYNTHETIC" in readme and "incident-lm" in readme and "Seed: 5" in readme
     back = pd.read_csv(out / "incidents.csv", dtype=str, keep_default_na=False)
@@ -363,6 +381,8 @@ def test_from_section_reads_every_key() -> None:
     c = generate_corpus(SyntheticConfig(n_reports=500, seed=1, label_noise=0.0, duplicate_rate=0.0,
                                         emerging=EmergingConfig(initial_per_month=0)))
     assert len(c.reports) == 500 and c.duplicates.empty and c.emerging.empty
+    none = generate_corpus(SyntheticConfig(n_reports=500, seed=1, novel=NovelConfig(types=0)))
+    assert none.novel.empty and len(none.reports) == 500
 
 
 @pytest.mark.parametrize(("data", "key"), [
@@ -382,6 +402,8 @@ def test_from_section_reads_every_key() -> None:
     ({"emerging": {"initial_per_month": 500}}, "synthetic.emerging.initial_per_month"),
     ({"emerging": {"size": 3}}, "synthetic.emerging.size"),
     ({"emerging": 5}, "synthetic.emerging"),
+    ({"novel": {"types": 99}}, "synthetic.novel.types"),
+    ({"novel": {"per_type": 0}}, "synthetic.novel.per_type"),
 ])
 def test_bad_params_name_the_key(data: dict, key: str) -> None:
     with pytest.raises(ParamsError, match=re.escape(f"'{key}'")):

@@ -16,6 +16,7 @@ from incident_lm.synthetic.generator import (
     TEXT_FIELDS,
     Corpus,
     EmergingConfig,
+    NovelConfig,
     SyntheticConfig,
     generate_corpus,
     write_corpus,
@@ -23,6 +24,7 @@ from incident_lm.synthetic.generator import (
 from incident_lm.synthetic.identifiers import IDENTIFIER_TYPES, is_valid_nhs_number
 
 __all__ = [
-    "Corpus", "EmergingConfig", "SyntheticConfig", "generate_corpus", "write_corpus", "REPORT_COLUMNS",
+    "Corpus", "EmergingConfig", "NovelConfig", "SyntheticConfig", "generate_corpus", "write_corpus",
+    "REPORT_COLUMNS",
     "TEXT_FIELDS", "IDENTIFIER_TYPES", "is_valid_nhs_number",
 ]

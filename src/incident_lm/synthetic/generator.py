@@ -67,6 +67,22 @@ class EmergingConfig:
 
 
 @dataclass(frozen=True)
+class NovelConfig:
+    """Planted rare novel incidents: types of incident written nowhere else in the corpus.
+
+    Parameters
+    ----------
+    types : int
+        How many of the lexicon's novel incident types to plant (0 disables; at most ``len(NOVEL)``).
+    per_type : int
+        Reports of each type, at random dates over the whole range.
+    """
+
+    types: int = param(8, min=0, max=len(lx.NOVEL))
+    per_type: int = param(5, min=1)
+
+
+@dataclass(frozen=True)
 class SyntheticConfig:
     """Parameters of the synthetic corpus (params.yaml section ``synthetic``).
 
@@ -92,6 +108,8 @@ class SyntheticConfig:
         Number of reporting organisations (at least one per care setting).
     emerging : EmergingConfig
         The planted emerging theme.
+    novel : NovelConfig
+        The planted rare novel incidents (the review queue's ground truth).
     """
 
     n_reports: int = param(20000, min=100)
@@ -105,6 +123,7 @@ class SyntheticConfig:
     secondary_theme_rate: float = param(0.20, min=0.0, max=1.0)
     n_orgs: int = param(60, min=len(v.CARE_SETTINGS))
     emerging: EmergingConfig = param(default_factory=EmergingConfig)
+    novel: NovelConfig = param(default_factory=NovelConfig)
 
     def __post_init__(self) -> None:
         def bad(key: str, value: Any, msg: str) -> ParamsError:
@@ -131,11 +150,18 @@ class SyntheticConfig:
             raise bad("emerging.monthly_growth", em.monthly_growth, "must be >= 1 (the theme grows)")
         if em.initial_per_month and not start <= em_start <= end:
             raise bad("emerging.start", em.start, "must lie between start_date and end_date")
-        n_special = int(self.emerging_counts().sum()) + self.n_duplicates
+        if not 0 <= self.novel.types <= len(lx.NOVEL):
+            raise bad("novel.types", self.novel.types, f"must be within 0..{len(lx.NOVEL)} (the lexicon's types)")
+        n_special = int(self.emerging_counts().sum()) + self.n_duplicates + self.n_novel
         if n_special > self.n_reports // 2:
             raise bad("emerging.initial_per_month", em.initial_per_month,
-                      f"emerging ({int(self.emerging_counts().sum())}) plus duplicate ({self.n_duplicates}) "
-                      f"reports exceed half of n_reports; lower them or raise n_reports")
+                      f"emerging ({int(self.emerging_counts().sum())}), duplicate ({self.n_duplicates}) and novel "
+                      f"({self.n_novel}) reports exceed half of n_reports; lower them or raise n_reports")
+
+    @property
+    def n_novel(self) -> int:
+        """Number of planted novel-incident reports."""
+        return self.novel.types * self.novel.per_type
 
     @property
     def n_duplicates(self) -> int:
@@ -196,6 +222,8 @@ class Corpus:
         Emerging-theme reports: RP01, month.
     duplicates : DataFrame
         Planted re-reports: RP01_a (original), RP01_b (re-report).
+    novel : DataFrame
+        Planted novel-incident reports: RP01, type.
     config : SyntheticConfig
         The config that produced it.
     """
@@ -204,6 +232,7 @@ class Corpus:
     identifiers: pd.DataFrame
     emerging: pd.DataFrame
     duplicates: pd.DataFrame
+    novel: pd.DataFrame
     config: SyntheticConfig = field(default_factory=SyntheticConfig)
 
 
@@ -240,6 +269,7 @@ class _Bank:
         self.in11_generic = comp(lx.IN11_GENERIC, "IN11")
         self.in11_cat = {c: comp(t, c) for c, t in lx.IN11_CATEGORY.items()}
         self.emerging = comp(lx.EMERGING, "EMERGING")
+        self.novel = {name: comp(t, f"NOVEL[{name}]") for name, (_, t) in lx.NOVEL.items()}
         self.ident = (comp(lx.IDENT_IN07, "IDENT_IN07"), comp(lx.IDENT_IN10, "IDENT_IN10"),
                       comp(lx.IDENT_IN11, "IDENT_IN11"))
         self.dup_intro = comp(lx.DUP_INTRO, "DUP_INTRO")
@@ -593,7 +623,8 @@ class _Writer:
                 return c
 
     def in07(self, cat: str, sub: str, harm: int, ctx: Context, short: bool, brief: bool,
-             secondary: bool, n_extra: int, emerging: bool) -> list[Sentence]:
+             secondary: bool, n_extra: int, emerging: tuple | None) -> list[Sentence]:
+        """IN07 sentences; ``emerging`` is a special pool (the emerging theme's or a novel type's) or None."""
         s = self.s
         if short and not emerging:
             text = "".join(p for p in self.sent(self.b.short[cat], ctx) if type(p) is str)
@@ -613,7 +644,7 @@ class _Writer:
         if emerging:
             n_core = 1 + (s.u() < 0.6) + (s.u() < 0.2)
             for _ in range(n_core):
-                core.append(self.sent(self.b.emerging, ctx))
+                core.append(self.sent(emerging, ctx))
         elif ambiguous:
             # an event that could honestly be coded either way: only shared-event sentences
             pool = s.pick(bridges)
@@ -641,7 +672,7 @@ class _Writer:
             if ambiguous or s.u() < 0.75:
                 sents.append(self.sent(self.b.generic, ctx))
             elif emerging:
-                sents.append(self.sent(self.b.emerging, ctx))
+                sents.append(self.sent(emerging, ctx))
             else:
                 sents.append(self.sent(self.core_pool(cat, sub), ctx))
         if secondary:
@@ -755,7 +786,8 @@ def generate_corpus(cfg: SyntheticConfig | None = None) -> Corpus:
     em_months = cfg.emerging_months()
     n_em = int(em_counts.sum())
     n_dup = cfg.n_duplicates
-    n_reg = cfg.n_reports - n_em - n_dup
+    n_nov = cfg.n_novel
+    n_reg = cfg.n_reports - n_em - n_dup - n_nov
     n_cat = len(v.CATEGORIES)
 
     # --- regular reports: labels ---
@@ -807,6 +839,17 @@ def generate_corpus(cfg: SyntheticConfig | None = None) -> Corpus:
     emc = _draw_context(label_rng, orgs, np.full(n_em, dev), em_cat, em_setting, em_day, em_harm)
     emc.true_sub, emc.sub = em_sub, em_sub
 
+    # --- rare novel incidents: a handful of reports of each type, at random dates ---
+    nov_types = [name for name in lx.NOVEL][:cfg.novel.types]
+    nov_type = np.repeat(np.array(nov_types, dtype=object), cfg.novel.per_type)
+    nov_cat = np.array([v.CATEGORIES.index(lx.NOVEL[t][0]) for t in nov_type], dtype=int)
+    nov_sub = [v.SUBCATEGORIES[v.CATEGORIES[c]][0][0] for c in nov_cat]
+    nov_setting = _choice_by_group(label_rng, nov_cat, n_cat, _setting_probs())
+    nov_day = day_ord[label_rng.choice(len(day_ord), size=n_nov, p=day_p)]
+    nov_harm = label_rng.choice(5, size=n_nov, p=[0.30, 0.35, 0.25, 0.08, 0.02])
+    nvc = _draw_context(label_rng, orgs, nov_cat, nov_cat, nov_setting, nov_day, nov_harm)
+    nvc.true_sub, nvc.sub = nov_sub, nov_sub
+
     # --- duplicates: sources among regular reports ---
     dup_src = np.sort(label_rng.choice(n_reg, size=n_dup, replace=False)) if n_dup else np.zeros(0, dtype=int)
     dup_shift = label_rng.integers(-1, 2, size=n_dup)
@@ -815,7 +858,7 @@ def generate_corpus(cfg: SyntheticConfig | None = None) -> Corpus:
     dup_harm_dir = label_rng.choice([-1, 1], size=n_dup)
 
     # --- per-report writing style (vectorised draws) ---
-    n_text = n_reg + n_em + n_dup
+    n_text = n_reg + n_em + n_nov + n_dup
     voice = label_rng.choice(3, size=n_text, p=[0.3, 0.45, 0.25])
     abbr = np.where(voice == 2, label_rng.uniform(0.7, 0.95, size=n_text), label_rng.uniform(0.1, 0.7, size=n_text))
     case = label_rng.choice(4, size=n_text, p=[0.82, 0.11, 0.03, 0.04])
@@ -834,7 +877,7 @@ def generate_corpus(cfg: SyntheticConfig | None = None) -> Corpus:
     dup_set = {int(i): k for k, i in enumerate(dup_src)}
     kept: dict[int, tuple[list[Sentence], Context]] = {}
 
-    def write(i: int, cat_name: str, sub_name: str, harm: int, cx: _Coded, j: int, emerging: bool) -> None:
+    def write(i: int, cat_name: str, sub_name: str, harm: int, cx: _Coded, j: int, emerging: tuple | None) -> None:
         ctx = writer.context(int(cx.setting[j]), int(cx.sex[j]), int(cx.age[j]), int(cx.day[j]),
                              int(voice[i]), float(abbr[i]))
         fields = [
@@ -858,11 +901,14 @@ def generate_corpus(cfg: SyntheticConfig | None = None) -> Corpus:
 
     for i in range(n_reg):
         tc = v.CATEGORIES[int(true_cat[i])]
-        write(i, tc, true_sub[i], int(true_harm[i]), reg, i, False)
+        write(i, tc, true_sub[i], int(true_harm[i]), reg, i, None)
     for j in range(n_em):
-        write(n_reg + j, v.DEVICE, em_sub[j], int(em_harm[j]), emc, j, True)
+        write(n_reg + j, v.DEVICE, em_sub[j], int(em_harm[j]), emc, j, bank.emerging)
+    for j in range(n_nov):
+        write(n_reg + n_em + j, v.CATEGORIES[int(nov_cat[j])], nov_sub[j], int(nov_harm[j]), nvc, j,
+              bank.novel[nov_type[j]])
     for k, src in enumerate(dup_src):
-        i = n_reg + n_em + k
+        i = n_reg + n_em + n_nov + k
         src = int(src)
         sents, ctx0 = kept[src]
         ctx = writer.context(int(reg.setting[src]), int(reg.sex[src]), int(reg.age[src]), int(reg.day[src]),
@@ -890,18 +936,19 @@ def generate_corpus(cfg: SyntheticConfig | None = None) -> Corpus:
     dup_harm = np.clip(reg.harm[src] + np.where(dup_harm_change, dup_harm_dir, 0), 0, 4)
     dup_day = np.clip(reg.day[src] + dup_shift, start.toordinal(), end.toordinal())
     col = {
-        "IN01": np.concatenate([reg.day, emc.day, dup_day]),
-        "CREATEDDT": np.concatenate([reg.created, emc.created, np.maximum(dup_day, reg.day[src]) + dup_lag]),
-        "ORG": np.concatenate([orgs.code[reg.org], orgs.code[emc.org], orgs.code[reg.org[src]]]),
-        "RP02": np.array(v.CARE_SETTINGS, dtype=object)[np.concatenate([reg.setting, emc.setting,
+        "IN01": np.concatenate([reg.day, emc.day, nvc.day, dup_day]),
+        "CREATEDDT": np.concatenate([reg.created, emc.created, nvc.created, np.maximum(dup_day, reg.day[src]) + dup_lag]),
+        "ORG": np.concatenate([orgs.code[reg.org], orgs.code[emc.org], orgs.code[nvc.org],
+                            orgs.code[reg.org[src]]]),
+        "RP02": np.array(v.CARE_SETTINGS, dtype=object)[np.concatenate([reg.setting, emc.setting, nvc.setting,
                                                                          reg.setting[src]])],
-        "IN03_LVL1": reg.location + emc.location + [reg.location[i] for i in src],
-        "IN05_LVL1": np.array(v.CATEGORIES, dtype=object)[np.concatenate([reg.cat, emc.cat, reg.cat[src]])],
-        "IN05_LVL2": reg.sub + emc.sub + [reg.sub[i] for i in src],
-        "PD05_LVL1": reg.specialty + emc.specialty + [reg.specialty[i] for i in src],
-        "PD09": np.array(v.HARM_LEVELS, dtype=object)[np.concatenate([reg.harm, emc.harm, dup_harm])],
-        "DV01": np.array(v.AGE_BANDS, dtype=object)[np.concatenate([reg.band, emc.band, reg.band[src]])],
-        "PD02": np.array(v.SEXES, dtype=object)[np.concatenate([reg.sex, emc.sex, reg.sex[src]])],
+        "IN03_LVL1": reg.location + emc.location + nvc.location + [reg.location[i] for i in src],
+        "IN05_LVL1": np.array(v.CATEGORIES, dtype=object)[np.concatenate([reg.cat, emc.cat, nvc.cat, reg.cat[src]])],
+        "IN05_LVL2": reg.sub + emc.sub + nvc.sub + [reg.sub[i] for i in src],
+        "PD05_LVL1": reg.specialty + emc.specialty + nvc.specialty + [reg.specialty[i] for i in src],
+        "PD09": np.array(v.HARM_LEVELS, dtype=object)[np.concatenate([reg.harm, emc.harm, nvc.harm, dup_harm])],
+        "DV01": np.array(v.AGE_BANDS, dtype=object)[np.concatenate([reg.band, emc.band, nvc.band, reg.band[src]])],
+        "PD02": np.array(v.SEXES, dtype=object)[np.concatenate([reg.sex, emc.sex, nvc.sex, reg.sex[src]])],
     }
     order = np.lexsort((np.arange(n_text), col["IN01"], col["CREATEDDT"]))
     rank = np.empty(n_text, dtype=int)
@@ -928,9 +975,11 @@ def generate_corpus(cfg: SyntheticConfig | None = None) -> Corpus:
     identifiers = pd.DataFrame(id_rows, columns=["RP01", "field", "start", "end", "type", "value"])
     emerging = pd.DataFrame({"RP01": rp01[n_reg:n_reg + n_em], "month": em_month})
     emerging = emerging.sort_values("RP01", kind="stable").reset_index(drop=True)
-    duplicates = pd.DataFrame({"RP01_a": rp01[src], "RP01_b": rp01[n_reg + n_em + np.arange(n_dup)]})
+    duplicates = pd.DataFrame({"RP01_a": rp01[src], "RP01_b": rp01[n_reg + n_em + n_nov + np.arange(n_dup)]})
     duplicates = duplicates.sort_values("RP01_a", kind="stable").reset_index(drop=True)
-    return Corpus(reports, identifiers.astype({"start": int, "end": int}), emerging, duplicates, cfg)
+    novel = pd.DataFrame({"RP01": rp01[n_reg + n_em:n_reg + n_em + n_nov], "type": nov_type.astype(str)})
+    novel = novel.sort_values("RP01", kind="stable").reset_index(drop=True)
+    return Corpus(reports, identifiers.astype({"start": int, "end": int}), emerging, duplicates, novel, cfg)
 
 
 _README = """SYNTHETIC DATA - NOT REAL PATIENT SAFETY INCIDENTS
@@ -958,6 +1007,9 @@ emerging.csv     reports of the planted emerging theme (a fictitious "Volumed Al
                  infusion pump free-flow fault): RP01, month ({n_emerging} rows)
 duplicates.csv   planted near-duplicate re-reports: RP01_a original, RP01_b
                  re-report ({n_dup} rows)
+novel.csv        planted rare novel incidents, types written nowhere else in the
+                 corpus (an MRI projectile, crossed medical gas outlets, ...):
+                 RP01, type ({n_novel} rows)
 
 Category labels carry deliberate coding noise (label_noise) and harm grades an
 organisation-level coding bias, as real reporter coding does.
@@ -992,13 +1044,15 @@ def write_corpus(corpus: Corpus, out_dir: str | Path) -> Path:
         write_csv(corpus.identifiers, tmp / "identifiers.csv")
         write_csv(corpus.emerging, tmp / "emerging.csv")
         write_csv(corpus.duplicates, tmp / "duplicates.csv")
+        write_csv(corpus.novel, tmp / "novel.csv")
         write_text(tmp / "README.txt", _README.format(
             seed=cfg.seed, params=_yaml_lines(cfg.to_dict()), n_reports=len(corpus.reports),
-            n_ident=len(corpus.identifiers), n_emerging=len(corpus.emerging), n_dup=len(corpus.duplicates)))
+            n_ident=len(corpus.identifiers), n_emerging=len(corpus.emerging), n_dup=len(corpus.duplicates),
+            n_novel=len(corpus.novel)))
     return out_dir
 
 
 __all__ = [
-    "Corpus", "EmergingConfig", "SyntheticConfig", "generate_corpus", "write_corpus", "REPORT_COLUMNS",
+    "Corpus", "EmergingConfig", "NovelConfig", "SyntheticConfig", "generate_corpus", "write_corpus", "REPORT_COLUMNS",
     "TEXT_FIELDS",
 ]

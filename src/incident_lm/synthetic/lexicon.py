@@ -1014,6 +1014,54 @@ EMERGING: list[str] = [
     "[and staff are unfamiliar with it|]",
 ]
 
+#: Rare novel incidents: incident types written nowhere else in the corpus (a handful of reports each),
+#: the review queue's ground truth. Each type: (category it is coded as, its core sentences).
+NOVEL: dict[str, tuple[str, list[str]]] = {
+    "mri_projectile": (v.INFRA, [
+        "[an oxygen cylinder|a metal oxygen cylinder|a steel gas cylinder] was [taken|wheeled] into the MRI "
+        "scanner room and pulled into the magnet", "the [cylinder|trolley|wheelchair] [flew|was pulled] into the "
+        "bore of the MRI scanner[ narrowly missing {pt}|]", "MRI magnet had to be quenched to free the "
+        "[cylinder|trolley|wheelchair]", "ferromagnetic [wheelchair|cylinder|drip stand] not screened before "
+        "entering zone 4 of MRI"]),
+    "milk_mixup": (v.MEDS, [
+        "[expressed breast milk|EBM] from another mother was given to the wrong baby on the neonatal unit",
+        "[EBM|expressed breast milk] bottle labels [not checked|swapped] before the feed[ on NNU|]",
+        "baby fed donor [milk|EBM] intended for the cot next door", "breast milk [fridge|freezer] "
+        "[mix up|mix-up] - wrong [baby|infant] received another mothers milk"]),
+    "pneumatic_tube": (v.INFRA, [
+        "[specimen|blood sample] carrier [burst|split open|jammed] in the pneumatic tube system",
+        "pneumatic tube [pod|carrier] [lost|went missing|stuck between stations] with the [samples|bloods]",
+        "[samples|bloods] [leaked|spilled] inside the pneumatic tube [station|pod] and had to be repeated",
+        "pneumatic [pod|tube] system [out of action|shut down] after a [pod|carrier] leak"]),
+    "gas_crossed": (v.DEVICE, [
+        "[medical gas|piped gas] outlets were [crossed|mislabelled] - the oxygen outlet delivered nitrous oxide",
+        "[nitrous oxide|entonox] [came from|was connected to] the outlet labelled oxygen[ after estates work|]",
+        "gas pipeline [cross connection|crossed connection] found after {pt} [desaturated|became hypoxic] on "
+        "piped oxygen", "[estates|the gas engineer] [confirmed|found] the [pipeline|outlet] had been "
+        "[reconnected|fitted] the wrong way round"]),
+    "therapy_dog": (v.ACCIDENT, [
+        "[a|the] [visiting|pets as therapy|PAT] dog [bit|nipped|scratched] {pt}[ on the hand| on the arm|]",
+        "therapy dog [jumped up|knocked over|bit] {pt} during the [visit|session]", "dog handler "
+        "[not present|left the room] when the [PAT|therapy] dog bit {pt}", "[bite|scratch] from the ward "
+        "therapy dog [cleaned|dressed] and tetanus status checked"]),
+    "ransomware": (v.INFRA, [
+        "[ransomware|cyber attack|cyber-attack] took down the [pathology|lab] system and results could not be "
+        "[viewed|sent]", "[trust|hospital] [systems|network] locked by [ransomware|a cyber attack] - "
+        "[paper|manual] processes used", "results [delayed|lost] during the [ransomware|cyber] [outage|attack] "
+        "and {pt} [was not reviewed|missed a result]", "[cyber incident|ransomware attack] [declared|reported] "
+        "and [bloods|results|requests] [had to be phoned|were phoned through]"]),
+    "bed_entrapment": (v.ACCIDENT, [
+        "{pt} [found|became] trapped between the [bed rail|cot side] and the [air mattress|mattress] "
+        "[by the neck|by the head|with head wedged]", "[entrapment|entrapped] in the gap between [bed rails|cot "
+        "sides] and an air mattress", "[air mattress|dynamic mattress] [deflated|shrank] leaving a gap in which "
+        "{pt} [became trapped|was wedged]", "[bed rail|cot side] entrapment - {pt} [freed|released] by staff"]),
+    "wrong_body": (v.DOCS, [
+        "[the wrong deceased|the wrong body] was released to the [funeral director|undertaker] from the "
+        "mortuary", "mortuary [identity|ID] [tags|bands] [not checked|swapped] before [release|viewing]",
+        "family [viewed|were shown] the wrong deceased in the [chapel of rest|viewing room]", "[deceased|body] "
+        "[misidentified|mislabelled] in the mortuary [fridge|register]"]),
+}
+
 #: Identifier-bearing sentences (every name and date enters only through these).
 IDENT_IN07: list[str] = [
     "{pt} [{@PT_NAME}|{@PT_NAME}, {@DOB}][?,] [(NHS no {@NHS})|NHS number {@NHS}|NHS No. {@NHS}|nhs no {@NHS}]",
