@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -55,6 +56,59 @@ def test_repro_writes_metrics_for_every_representation(pipeline_repo: Path) -> N
         assert (pipeline_repo / path).stat().st_size > 0
 
 
+def test_review_writes_themes_signals_queue_and_duplicates(pipeline_repo: Path) -> None:
+    review = json.loads((pipeline_repo / "metrics" / "review.json").read_text())
+    compare = json.loads((pipeline_repo / "metrics" / "compare.json").read_text())
+    assert review["representation"] in compare["representations"] and "auto" in review["reason"]
+    assert [r["representation"] for r in review["candidates"] if r["candidate"]]
+    themes = pd.read_csv(pipeline_repo / "reports" / "themes.csv")
+    assigned = pd.read_parquet(pipeline_repo / "reports" / "themes.parquet")
+    n = review["n_reports"]
+    assert len(assigned) == n and assigned["id"].is_unique
+    assert themes["size"].sum() == n and set(themes["theme"]) == set(assigned["theme"])
+    assert review["themes"]["n_themes"] == (themes["theme"] >= 0).sum() >= 8
+    assert 0 <= review["themes"]["unassigned_share"] < 0.5 and -1 <= review["themes"]["stability_ari"] <= 1
+    kept = themes[themes["theme"] >= 0]
+    assert kept["top_terms"].str.len().gt(0).all() and kept["excerpt_1"].str.len().gt(0).all()
+    assert (kept["monthly"].map(lambda m: sum(json.loads(m))) <= kept["size"]).all()
+    emerging = pd.read_csv(pipeline_repo / "reports" / "emerging.csv")
+    assert {"month", "theme", "observed", "expected", "threshold", "p", "q", "flagged"} <= set(emerging.columns)
+    assert review["emerging"]["months_tested"] == emerging["month"].nunique() > 0
+    assert review["emerging"]["planted"]["onset"] == "2023-01"
+    queue = pd.read_csv(pipeline_repo / "reports" / "review_queue.csv")
+    assert queue["rank"].tolist() == list(range(1, len(queue) + 1)) and queue["reason"].str.len().gt(0).all()
+    planted = review["queue"]["planted"]
+    assert planted["planted"] == 40 and planted["recall_top"] > planted["random_floor"]
+    dups = pd.read_csv(pipeline_repo / "reports" / "duplicates.csv")
+    assert review["duplicates"]["pairs"] == len(dups)
+    assert review["duplicates"]["planted"]["planted"] > 0 and "precision" in review["duplicates"]["planted"]
+    assert 0 <= review["search"]["twin_top1"] <= review["search"]["twin_top10"] <= 1
+    assert review["search"]["queries"] > 0
+
+
+def test_search_command_finds_a_planted_re_reports_twin(pipeline_repo: Path) -> None:
+    dups = pd.read_csv(pipeline_repo / "data" / "raw" / "synthetic" / "duplicates.csv")
+    raw = pd.read_csv(pipeline_repo / "data" / "raw" / "synthetic" / "incidents.csv", dtype=str).set_index("RP01")
+    split_ids = set(pd.read_parquet(pipeline_repo / "data" / "split" / "reports.parquet")["id"])
+    found = 0
+    tried = 0
+    for a, b in zip(dups["RP01_a"], dups["RP01_b"], strict=True):
+        if a not in split_ids or b not in split_ids or tried == 3:
+            continue
+        tried += 1
+        out = sh(["python", "-m", "incident_lm.search", raw.loc[b, "IN07"], "-k", "5", "--json"], pipeline_repo)
+        hits = [json.loads(line) for line in out.stdout.splitlines()]
+        assert len(hits) == 5 and [h["rank"] for h in hits] == [1, 2, 3, 4, 5]
+        assert hits[0]["similarity"] >= hits[-1]["similarity"]
+        found += a in {h["id"] for h in hits} or b in {h["id"] for h in hits}
+    assert tried == 3 and found >= 2
+    table = sh(["python", "-m", "incident_lm.search", "insulin dose missed on the ward", "-k", "3"],
+               pipeline_repo).stdout
+    assert "similarity" in table.splitlines()[0] and len(table.splitlines()) == 4
+    bad = sh(["python", "-m", "incident_lm.search", "   "], pipeline_repo, check=False)
+    assert bad.returncode == 2 and "empty query" in bad.stderr
+
+
 def test_quality_metrics_hold_no_timing(pipeline_repo: Path) -> None:
     """Cost figures change on every run: they live in metrics/cost/, never in a quality metrics file."""
     timing = re.compile(r"seconds|per_second|rss|_bytes")
@@ -95,7 +149,8 @@ def test_no_planted_identifier_in_any_artefact(pipeline_repo: Path, tmp_path: Pa
     scanned = set(audit["files_scanned"])
     for must in ("data/prepared/reports.parquet", "data/split/reports.parquet", "models/tfidf/state.pkl",
                  "models/count/state.pkl", "models/fasttext/model.bin", "models/lm/bert_tuned/tokenizer.json",
-                 "reports/fasttext_neighbours.md", "reports/results.md", "metrics/deid.json",
+                 "reports/fasttext_neighbours.md", "reports/results.md", "metrics/deid.json", "metrics/review.json",
+                 "reports/themes.csv", "reports/review_queue.csv", "reports/duplicates.csv", "reports/emerging.csv",
                  "results/tfidf/predictions.parquet", "features/tfidf/ids.parquet"):
         assert must in scanned, must
     assert all(path.startswith("features/") for path in audit["files_skipped"])
@@ -116,23 +171,25 @@ def test_summary_prints_the_comparison_table(pipeline_repo: Path) -> None:
 #: One file of each layer (and a stage script, and a data file), and the stages that must become stale when it
 #: changes: those whose deps hold it. Written out by hand, from the architecture, not computed from dvc.yaml.
 def _expected() -> dict[str, set[str]]:
-    every = {"generate", "prepare", "split", "train_fasttext", "fasttext_supervised", "tune_lm", "compare"} | {
-        f"{s}@{n}" for s in ("represent", "evaluate") for n in reps()}
+    every = {"generate", "prepare", "split", "train_fasttext", "fasttext_supervised", "tune_lm", "compare",
+             "review"} | {f"{s}@{n}" for s in ("represent", "evaluate") for n in reps()}
     represent = {f"represent@{n}" for n in reps()}
     evaluate = {f"evaluate@{n}" for n in reps()}
     fasttext = {f"represent@{n}" for n in reps() if n.startswith("fasttext_")}
     return {
         "src/incident_lm/core/io.py": every,
-        "src/incident_lm/text/tokenize.py": {"prepare", "train_fasttext", "fasttext_supervised"} | represent,
-        "src/incident_lm/deid/names.py": {"prepare"},
-        "src/incident_lm/deid/gazetteer/surnames.txt": {"prepare"},
-        "src/incident_lm/data/presets.py": {"prepare", "split"},
+        "src/incident_lm/text/tokenize.py": {"prepare", "train_fasttext", "fasttext_supervised", "review"} | represent,
+        # review prepares search queries with the training text's recipe: it declares deid and data too
+        "src/incident_lm/deid/names.py": {"prepare", "review"},
+        "src/incident_lm/deid/gazetteer/surnames.txt": {"prepare", "review"},
+        "src/incident_lm/data/presets.py": {"prepare", "split", "review"},
         "src/incident_lm/synthetic/generator.py": {"generate"},
-        "src/incident_lm/encoders/hf.py": {"tune_lm", "represent@bert", "represent@bert_tuned"},
-        "src/incident_lm/wordvec/vectors.py": {"train_fasttext", "fasttext_supervised"} | fasttext,
-        "src/incident_lm/represent/base.py": represent,
+        "src/incident_lm/encoders/hf.py": {"tune_lm", "represent@bert", "represent@bert_tuned", "review"},
+        "src/incident_lm/wordvec/vectors.py": {"train_fasttext", "fasttext_supervised", "review"} | fasttext,
+        "src/incident_lm/represent/base.py": represent | {"review"},
         "src/incident_lm/lm/loop.py": {"tune_lm"},
-        "src/incident_lm/evaluate/probe.py": evaluate | {"fasttext_supervised", "compare"},
+        "src/incident_lm/evaluate/probe.py": evaluate | {"fasttext_supervised", "compare", "review"},
+        "src/incident_lm/review/themes.py": {"review"},
         "src/incident_lm/report/tables.py": {"compare"},
         "stages/evaluate.py": evaluate,
     }
@@ -153,7 +210,7 @@ def test_changing_one_file_marks_exactly_its_stages(pipeline_repo: Path, rel: st
 def test_exp_run_on_tfidf_param_reruns_only_tfidf_stages(pipeline_repo: Path) -> None:
     commit(pipeline_repo, "baseline results")
     out = sh(["dvc", "exp", "run", "-S", "tfidf.min_df=3"], pipeline_repo)
-    assert ran(out) == {"represent@tfidf", "evaluate@tfidf", "compare"}, out.stdout
+    assert ran(out) == {"represent@tfidf", "evaluate@tfidf", "compare", "review"}, out.stdout
     table = sh(["dvc", "exp", "show", "--md"], pipeline_repo).stdout
     assert "tfidf.min_df" in table or "min_df" in table
 
@@ -162,7 +219,7 @@ def test_compare_is_never_stale_after_an_evaluate_param_change(pipeline_repo: Pa
     """The issue's reproduction: a change to evaluate.retrieval.k reran the evaluate stages but not compare."""
     commit(pipeline_repo, "before retrieval k")
     out = sh(["dvc", "exp", "run", "-S", "evaluate.retrieval.k=5"], pipeline_repo)
-    assert {f"evaluate@{n}" for n in reps()} | {"compare"} == ran(out), out.stdout
+    assert {f"evaluate@{n}" for n in reps()} | {"compare", "review"} == ran(out), out.stdout
     compare = json.loads((pipeline_repo / "metrics" / "compare.json").read_text())
     assert compare["retrieval_k"] == 5
     assert json.loads((pipeline_repo / "metrics" / "eval" / "tfidf.json").read_text())["retrieval"]["harm"]["k"] == 5
@@ -198,7 +255,7 @@ def test_exp_run_on_fasttext_param_reruns_only_fasttext_stages(pipeline_repo: Pa
     commit(pipeline_repo, "before fastText experiment")
     out = sh(["dvc", "exp", "run", "-S", "fasttext.epoch=2"], pipeline_repo)
     pooled = {n for n in reps() if n.startswith("fasttext_")}
-    expected = {"train_fasttext", "compare"} | {f"represent@{n}" for n in pooled} | {
+    expected = {"train_fasttext", "compare", "review"} | {f"represent@{n}" for n in pooled} | {
         f"evaluate@{n}" for n in pooled}
     assert ran(out) == expected, out.stdout
 

@@ -1,0 +1,222 @@
+"""Emerging themes, tested as a monthly run would see them.
+
+For every month ``t`` tested, themes are refitted on the reports received up to ``t`` (every
+``refit_every`` months; in between, the month's new reports are assigned to the latest themes), each
+theme's monthly counts over that history are tested at ``t`` against their own past by the improved
+Farrington method (:mod:`incident_lm.review.surveillance`) with the month's total reports as the
+population offset, and the themes' p-values are adjusted across themes by Benjamini-Hochberg. No flag
+at ``t`` uses a report from after ``t``; no theme exists because later reports formed it.
+
+Themes of different refits are different clusterings: each refitted theme is named after the final
+theme (fitted on all reports) that most of its members belong to, so one theme can be followed across
+months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from incident_lm.core.params import param
+from incident_lm.review.surveillance import FarringtonConfig, benjamini_hochberg, farrington_flexible
+from incident_lm.review.themes import UNASSIGNED, ThemeConfig, ThemeFit, class_tfidf, fit_themes, top_terms
+
+EMERGING_COLUMNS = ("month", "theme", "final_theme", "observed", "expected", "threshold", "p", "q", "alarm",
+                    "flagged", "rank", "top_terms", "example_ids")
+
+
+@dataclass(frozen=True)
+class EmergingConfig:
+    """``review.emerging``: the prospective monthly surveillance of themes.
+
+    Parameters
+    ----------
+    fdr : float
+        A theme is flagged in a month when its Benjamini-Hochberg q-value across that month's themes is
+        at most ``fdr`` (and its count is above the Farrington threshold).
+    refit_every : int
+        Refit the themes on the history every this many months (1: every month).
+    months : int or None
+        Test only the last this many months that have enough history (None: all of them).
+    examples : int
+        Example report ids listed per flagged theme and month.
+    farrington : FarringtonConfig
+        The surveillance method's settings.
+    """
+
+    fdr: float = param(0.05, min=0.0, max=1.0)
+    refit_every: int = param(1, min=1)
+    months: int | None = param(None, min=1)
+    examples: int = param(5, min=1)
+    farrington: FarringtonConfig = field(default_factory=FarringtonConfig)
+
+
+def month_index(dates: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Dates -> ``(n,)`` month number (0 = first month; -1 = no date) and the ``YYYY-MM`` of each number."""
+    d = pd.to_datetime(dates, errors="coerce")
+    ok = d.notna().to_numpy()
+    if not ok.any():
+        return np.full(len(d), -1, dtype=int), []
+    per = d[ok].dt.to_period("M")
+    first, last = per.min(), per.max()
+    months = [str(p) for p in pd.period_range(first, last, freq="M")]
+    idx = np.full(len(d), -1, dtype=int)
+    idx[ok] = (per.dt.year.to_numpy() - first.year) * 12 + (per.dt.month.to_numpy() - first.month)
+    return idx, months
+
+
+def _series(labels: np.ndarray, month: np.ndarray, n_months: int, n_themes: int) -> np.ndarray:
+    """(n_themes, n_months) counts of reports per theme and month (unassigned reports are not counted)."""
+    ok = labels >= 0
+    out = np.zeros((n_themes, n_months), dtype=float)
+    np.add.at(out, (labels[ok], month[ok]), 1.0)
+    return out
+
+
+def _final_names(labels: np.ndarray, final: np.ndarray, n_themes: int) -> np.ndarray:
+    """For every refitted theme, the final theme most of its members are in (-1 when none)."""
+    out = np.full(n_themes, UNASSIGNED, dtype=int)
+    ok = (labels >= 0) & (final >= 0)
+    if not ok.any():
+        return out
+    frame = pd.DataFrame({"a": labels[ok], "b": final[ok]})
+    top = frame.groupby("a")["b"].agg(lambda s: s.value_counts().index[0])
+    out[top.index.to_numpy()] = top.to_numpy()
+    return out
+
+
+def testable_months(n_months: int, cfg: FarringtonConfig) -> int:
+    """The first month index with enough history for the Farrington baseline."""
+    return min(cfg.min_history, n_months)
+
+
+def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids: np.ndarray,
+                        final_labels: np.ndarray, counts: sp.csr_matrix | None, vocabulary: list[str] | None,
+                        theme_cfg: ThemeConfig, cfg: EmergingConfig, seed: int = 0,
+                        tested: list[int] | None = None) -> pd.DataFrame:
+    """Every (month, theme) test of the prospective back-test.
+
+    Parameters
+    ----------
+    Z : (n, d) unit vectors of all reports
+    month : (n,) month index of every report (-1 = undated: left out)
+    months : list of ``YYYY-MM`` for the month indices
+    ids : (n,) report ids
+    final_labels : (n,) theme of every report in the final (all-report) fit, to name refitted themes
+    counts : (n, n_terms) term counts for the c-TF-IDF labels of refitted themes (None: no terms)
+    vocabulary : the terms of ``counts``' columns
+    tested : list of int, optional
+        Month indices to test (default: every month with enough history, or the last ``cfg.months``).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`EMERGING_COLUMNS`; ``theme`` is the refit's own theme number, ``final_theme`` the
+        final theme it is named after. Empty when the history is too short for one test.
+    """
+    n_months = len(months)
+    first = testable_months(n_months, cfg.farrington)
+    if tested is None:
+        tested = list(range(first, n_months))
+        if cfg.months is not None:
+            tested = tested[-cfg.months:]
+    tested = [t for t in tested if first <= t < n_months]
+    rows: list[dict] = []
+    fit: ThemeFit | None = None
+    last_fit = -10**9
+    cut = -np.inf
+    population_all = np.bincount(month[month >= 0], minlength=n_months).astype(float)
+    for t in tested:
+        hist = np.flatnonzero((month >= 0) & (month <= t))
+        if fit is None or t - last_fit >= cfg.refit_every:
+            fit_rows = hist
+            fit = fit_themes(Z[fit_rows], theme_cfg, seed=seed)
+            assigned = fit.labels[fit.labels >= 0]
+            cut = float(np.quantile(fit.similarity, theme_cfg.outlier_quantile)) if len(assigned) else np.inf
+            last_fit = t
+            labels = np.full(len(Z), UNASSIGNED, dtype=int)
+            labels[fit_rows] = fit.labels
+        else:
+            new = np.flatnonzero(month == t)
+            labels[new] = fit.assign(Z[new], cut)[0]
+        k = len(fit.kept)
+        series = _series(labels[hist], month[hist], t + 1, k)
+        population = population_all[: t + 1]
+        names = _final_names(labels[hist], final_labels[hist], k)
+        themes = np.flatnonzero(fit.kept)
+        results = [farrington_flexible(series[c], t, population=population, cfg=cfg.farrington) for c in themes]
+        p = np.array([r.p for r in results], dtype=float)
+        q = benjamini_hochberg(p)
+        order = np.argsort(np.where(np.isnan(p), np.inf, p), kind="stable")
+        rank = np.empty(len(themes), dtype=int)
+        rank[order] = np.arange(1, len(themes) + 1)
+        now = hist[month[hist] == t]
+        terms: dict[int, list[str]] = {}
+        flagged_idx = [i for i, r in enumerate(results) if r.alarm and q[i] <= cfg.fdr]
+        if counts is not None and vocabulary is not None and flagged_idx:
+            W = class_tfidf(counts[hist], labels[hist], k)
+            for i in flagged_idx:
+                terms[i] = top_terms(W[[themes[i]]], vocabulary, theme_cfg.top_terms)[0]
+        for i, (c, r) in enumerate(zip(themes, results, strict=True)):
+            members = now[labels[now] == c]
+            rows.append({
+                "month": months[t], "theme": int(c), "final_theme": int(names[c]), "observed": r.observed,
+                "expected": r.expected, "threshold": r.threshold, "p": r.p, "q": q[i], "alarm": bool(r.alarm),
+                "flagged": i in flagged_idx, "rank": int(rank[i]), "top_terms": "; ".join(terms.get(i, [])),
+                "example_ids": " ".join(map(str, ids[members][: cfg.examples])),
+                "_members": ids[members],
+            })
+    frame = pd.DataFrame(rows, columns=[*EMERGING_COLUMNS, "_members"])
+    return frame
+
+
+def score_emerging(signals: pd.DataFrame, truth_ids: set[str], truth_months: list[str]) -> dict:
+    """How the back-test did on a planted emerging theme.
+
+    The planted theme's theme in a month is the one holding most of that month's planted reports. A
+    false alarm is a flagged theme with no planted report that month.
+
+    Returns
+    -------
+    dict
+        ``onset`` (first planted month), ``first_flag`` (first month the planted theme is flagged),
+        ``months_to_flag``, ``rank_at_flag`` (its p-value rank among that month's themes), ``flag_months``
+        (the planted months in which it is flagged), ``false_alarms_per_month`` (median, mean, max,
+        and per month), ``months_tested``.
+    """
+    out: dict = {"months_tested": int(signals["month"].nunique()) if len(signals) else 0}
+    if signals.empty:
+        return {**out, "onset": None, "first_flag": None}
+    has = signals["_members"].map(lambda m: sum(1 for x in m if str(x) in truth_ids))
+    signals = signals.assign(_planted=has)
+    fa = signals[(signals["flagged"]) & (signals["_planted"] == 0)].groupby("month").size()
+    all_months = sorted(signals["month"].unique())
+    fa = fa.reindex(all_months, fill_value=0)
+    out["false_alarms_per_month"] = {"median": float(fa.median()), "mean": float(fa.mean()), "max": int(fa.max()),
+                                     "by_month": {m: int(v) for m, v in fa.items()}}
+    onset = min(truth_months) if truth_months else None
+    out["onset"] = onset
+    first_flag = None
+    rank = None
+    flag_months = []
+    for m in all_months:
+        rows = signals[signals["month"] == m]
+        if rows["_planted"].max() <= 0:
+            continue
+        top = rows.loc[rows["_planted"].idxmax()]
+        if top["flagged"]:
+            flag_months.append(m)
+            if first_flag is None:
+                first_flag, rank = m, int(top["rank"])
+    out["first_flag"] = first_flag
+    out["rank_at_flag"] = rank
+    out["flag_months"] = flag_months
+    if onset and first_flag:
+        a, b = pd.Period(onset, "M"), pd.Period(first_flag, "M")
+        out["months_to_flag"] = int((b - a).n)
+    else:
+        out["months_to_flag"] = None
+    return out

@@ -1,0 +1,237 @@
+"""The review layer's parts on data whose answer is known: themes, c-TF-IDF, the prospective emerging-theme
+back-test, the novelty queue, re-report pairs and the representation criterion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+
+from incident_lm.core.errors import DataError
+from incident_lm.review.duplicates import DuplicateConfig, find_duplicates, score_duplicates
+from incident_lm.review.emerging import EmergingConfig, month_index, prospective_signals, score_emerging
+from incident_lm.review.queue import harm_severity, novelty_scores, queue_order, score_queue
+from incident_lm.review.select import SelectConfig, choose_representation
+from incident_lm.review.surveillance import FarringtonConfig
+from incident_lm.review.themes import (
+    UNASSIGNED,
+    ThemeConfig,
+    class_tfidf,
+    default_n_themes,
+    excerpt,
+    fit_themes,
+    renumber,
+    top_terms,
+)
+
+
+def blobs(n_per: int, k: int, dim: int = 16, spread: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = normalize(rng.normal(size=(k, dim)))
+    y = np.repeat(np.arange(k), n_per)
+    Z = normalize(centres[y] + spread * rng.normal(size=(len(y), dim)))
+    return Z.astype(np.float32), y
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def test_themes_recover_clear_clusters_and_leave_outliers_unassigned() -> None:
+    Z, y = blobs(60, 6)
+    rng = np.random.default_rng(1)
+    odd = normalize(rng.normal(size=(6, Z.shape[1]))).astype(np.float32)   # far from every blob
+    Z = np.vstack([Z, odd])
+    fit = fit_themes(Z, ThemeConfig(outlier_quantile=0.02, min_size=5), n_themes=6)
+    from sklearn.metrics import adjusted_rand_score
+    assert adjusted_rand_score(y, fit.labels[:len(y)]) > 0.95
+    assert (fit.labels[len(y):] == UNASSIGNED).mean() >= 0.5
+    assert fit.n_themes == 6
+
+
+def test_small_clusters_are_dissolved_into_unassigned() -> None:
+    Z, _ = blobs(50, 3)
+    fit = fit_themes(Z, ThemeConfig(outlier_quantile=0.0, min_size=40), n_themes=5)
+    sizes = np.bincount(fit.raw_labels, minlength=5)
+    assert (sizes < 40).any()                         # five centres for three blobs: some are slivers ...
+    assert fit.kept.tolist() == (sizes >= 40).tolist()   # ... which are no theme
+    small = np.isin(fit.raw_labels, np.flatnonzero(sizes < 40))
+    assert (fit.labels[small] == UNASSIGNED).all() and (fit.labels[~small] == fit.raw_labels[~small]).all()
+
+
+def test_renumber_orders_by_size_and_keeps_unassigned() -> None:
+    labels, mapping = renumber(np.array([7, 7, 3, -1, 3, 3, 9]))
+    assert labels.tolist() == [1, 1, 0, -1, 0, 0, 2] and mapping == {3: 0, 7: 1, 9: 2}
+
+
+def test_default_theme_count_grows_with_the_corpus() -> None:
+    assert default_n_themes(20_000) == 100
+    assert default_n_themes(1_000_000) == 500
+    assert default_n_themes(200) == 10 and default_n_themes(30) == 6
+    assert default_n_themes(2000) < default_n_themes(8000) < default_n_themes(50_000)
+
+
+def test_class_tfidf_is_bertopics_formula() -> None:
+    # two classes; term 0 everywhere, term 1 only in class 0, term 2 only in class 1
+    counts = sp.csr_matrix(np.array([[2, 3, 0], [1, 1, 0], [2, 0, 4], [0, 0, 1]], dtype=float))
+    labels = np.array([0, 0, 1, -1])
+    W = class_tfidf(counts, labels, 2)
+    tf = np.array([[3, 4, 0], [2, 0, 4]], dtype=float)
+    A = tf.sum() / 2
+    want = tf / tf.sum(axis=1, keepdims=True) * np.log1p(A / tf.sum(axis=0))
+    np.testing.assert_allclose(W, want)
+    assert top_terms(W, ["ward", "insulin", "fall"], 2) == [["insulin", "ward"], ["fall", "ward"]]
+
+
+def test_top_terms_do_not_repeat_a_phrase_and_its_words() -> None:
+    W = np.array([[0.9, 0.8, 0.7, 0.1]])
+    assert top_terms(W, ["pump", "infusion pump", "infusion", "alarm"], 3) == [["infusion pump", "alarm"]]
+
+
+def test_excerpt_cuts_at_a_word() -> None:
+    assert excerpt("one  two\nthree", 100) == "one two three"
+    assert excerpt("alpha beta gamma delta", 12) == "alpha beta ..."
+
+
+# --------------------------------------------------------------------------- emerging, prospectively
+
+
+def _corpus_with_emerging(onset: int | None, n_months: int = 60, per_month: int = 80, seed: int = 0):
+    """Reports in 8 steady themes; from ``onset`` a new theme grows 2, 3, 4, ... reports a month."""
+    rng = np.random.default_rng(seed)
+    dim = 16
+    centres = normalize(rng.normal(size=(9, dim)))
+    rows, month, planted = [], [], []
+    for m in range(n_months):
+        k = rng.poisson(per_month)
+        y = rng.integers(0, 8, size=k)
+        rows.append(centres[y] + 0.15 * rng.normal(size=(k, dim)))
+        month += [m] * k
+        planted += [False] * k
+        if onset is not None and m >= onset:
+            e = 2 + (m - onset)
+            rows.append(centres[8] + 0.15 * rng.normal(size=(e, dim)))
+            month += [m] * e
+            planted += [True] * e
+    Z = normalize(np.vstack(rows)).astype(np.float32)
+    month = np.array(month)
+    months = [str(p) for p in pd.period_range("2019-01", periods=n_months, freq="M")]
+    ids = np.array([f"R{i}" for i in range(len(Z))])
+    return Z, month, months, ids, np.array(planted)
+
+
+def _signals(Z, month, months, ids, tested=None, n_init=1):
+    themes = ThemeConfig(outlier_quantile=0.0, n_init=n_init)
+    cfg = EmergingConfig(farrington=FarringtonConfig(b=3, population_offset=True))
+    final = fit_themes(Z, themes, seed=0).labels
+    return prospective_signals(Z, month, months, ids, final, None, None, themes, cfg, seed=0, tested=tested)
+
+
+def test_an_emerging_theme_is_flagged_within_three_months_and_ranked_first() -> None:
+    Z, month, months, ids, planted = _corpus_with_emerging(onset=48, per_month=120)
+    sig = _signals(Z, month, months, ids, n_init=3)      # the default ThemeConfig
+    score = score_emerging(sig, set(ids[planted]), sorted({months[m] for m in month[planted]}))
+    assert score["onset"] == "2023-01"
+    assert score["first_flag"] is not None and score["months_to_flag"] <= 3, score
+    assert score["rank_at_flag"] == 1
+    assert score["false_alarms_per_month"]["median"] == 0
+
+
+def test_no_change_flags_almost_nothing() -> None:
+    Z, month, months, ids, _ = _corpus_with_emerging(onset=None)
+    sig = _signals(Z, month, months, ids)
+    per_month = sig[sig["flagged"]].groupby("month").size().reindex(sig["month"].unique(), fill_value=0)
+    assert sig["month"].nunique() == 60 - 37
+    assert per_month.median() == 0 and per_month.max() <= 1
+
+
+def test_the_back_test_is_prospective() -> None:
+    """Changing the reports after month t does not change any result of month t."""
+    Z, month, months, ids, _ = _corpus_with_emerging(onset=48, per_month=60)
+    a = _signals(Z, month, months, ids, tested=[44, 45])
+    cut = month <= 45
+    b = _signals(Z[cut], month[cut], months[:46], ids[cut], tested=[44, 45])
+    assert list(a["month"].unique()) == [months[44], months[45]]
+    pd.testing.assert_frame_equal(a.drop(columns=["_members", "final_theme"]),
+                                  b.drop(columns=["_members", "final_theme"]))
+
+
+def test_month_index_counts_months_from_the_first_date() -> None:
+    idx, months = month_index(pd.Series(["2020-11-30", None, "2021-01-01", "2020-11-01"]))
+    assert idx.tolist() == [0, -1, 2, 0] and months == ["2020-11", "2020-12", "2021-01"]
+
+
+# --------------------------------------------------------------------------- queue
+
+
+def test_novel_reports_head_the_queue_and_harm_orders_the_head() -> None:
+    Z, y = blobs(200, 5)
+    rng = np.random.default_rng(3)
+    novel = normalize(rng.normal(size=(4, Z.shape[1])) * 3).astype(np.float32)
+    Z = np.vstack([Z, novel])
+    ids = np.array([f"R{i}" for i in range(len(Z))])
+    fit = fit_themes(Z, ThemeConfig(outlier_quantile=0.0), n_themes=5)
+    scores = novelty_scores(Z, fit, k=5)
+    for s in scores.values():
+        assert set(np.argsort(-s)[:4]) == set(range(1000, 1004))
+    harm = pd.Series(["1 No harm"] * len(Z))
+    harm.iloc[1002] = "4 Severe"
+    order, head = queue_order(scores["combined"], harm_severity(harm, len(Z)), flag_share=0.01)
+    assert order[0] == 1002 and head.sum() == 10
+    got = score_queue(order, ids, {f"R{i}" for i in range(1000, 1004)})
+    assert got["in_top"] == 4 and got["recall_top"] == 1.0 and got["random_floor"] == pytest.approx(10 / 1004)
+
+
+def test_density_against_a_sample_agrees_with_the_exact_one() -> None:
+    Z, _ = blobs(150, 4)
+    fit = fit_themes(Z, ThemeConfig(outlier_quantile=0.0), n_themes=4)
+    exact = novelty_scores(Z, fit, k=10)["knn_density"]
+    approx = novelty_scores(Z, fit, k=10, reference=300, seed=0)["knn_density"]
+    assert np.corrcoef(exact, approx)[0, 1] > 0.8
+
+
+def test_harm_severity_reads_grades_and_unknowns() -> None:
+    sev = harm_severity(pd.Series(["5 Death", "1 No harm", None, "3 Moderate"]), 4)
+    assert sev.tolist() == [5, 1, 0, 3]
+    assert harm_severity(None, 3).tolist() == [0, 0, 0]
+    assert harm_severity(pd.Series(["mild", "severe", "mild"]), 3).tolist() == [1, 2, 1]
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def test_re_reports_are_mutual_neighbours_within_days() -> None:
+    Z, _ = blobs(30, 4, spread=0.5)
+    rng = np.random.default_rng(5)
+    twins = normalize(Z[:5] + 0.01 * rng.normal(size=(5, Z.shape[1]))).astype(np.float32)
+    Z2 = np.vstack([Z, twins])
+    dates = pd.Series(pd.to_datetime("2021-01-01") + pd.to_timedelta(rng.integers(0, 900, len(Z2)), "D"))
+    dates.iloc[120:125] = dates.iloc[:5].to_numpy() + np.timedelta64(1, "D")
+    dates.iloc[124] = dates.iloc[4] + pd.Timedelta(days=30)     # same text, a month later: not a re-report
+    pairs = find_duplicates(Z2, dates, DuplicateConfig(min_similarity=0.95, max_days=3))
+    ids = np.array([f"R{i}" for i in range(len(Z2))])
+    truth = pd.DataFrame({"a": [f"R{i}" for i in range(5)], "b": [f"R{120 + i}" for i in range(5)]})
+    got = score_duplicates(pairs, ids, truth)
+    assert got == {"found": 4, "planted": 5, "true_positives": 4, "precision": 1.0, "recall": 0.8}
+    assert (pairs["days_apart"] <= 3).all() and (pairs["i"] < pairs["j"]).all()
+
+
+# --------------------------------------------------------------------------- the criterion
+
+
+def _compare(rows: dict[str, tuple[float, float, float]]) -> dict:
+    return {"targets": ["category", "harm"], "representations": {
+        name: {"category": {"macro_f1": f1, "v_measure": v, "precision_at_k": p}} for name, (f1, v, p) in rows.items()}}
+
+
+def test_criterion_takes_the_best_clustering_within_the_probe_margin() -> None:
+    cmp = _compare({"tfidf": (0.75, 0.14, 0.5), "fasttext_sif": (0.65, 0.36, 0.6), "bert": (0.53, 0.5, 0.4)})
+    name, reason, rows = choose_representation(cmp, SelectConfig(probe_margin=0.15))
+    assert name == "fasttext_sif" and "fasttext_sif" in reason and "0.15" in reason
+    assert {r["representation"]: r["candidate"] for r in rows} == {"bert": False, "fasttext_sif": True,
+                                                                    "tfidf": True}
+    assert choose_representation(cmp, SelectConfig(probe_margin=0.05))[0] == "tfidf"
+    assert choose_representation(cmp, SelectConfig(probe_margin=0.15), available={"tfidf", "bert"})[0] == "tfidf"
+    with pytest.raises(DataError, match="review.select.target"):
+        choose_representation(cmp, SelectConfig(target="setting"))
