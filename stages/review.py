@@ -42,8 +42,9 @@ def main(args: argparse.Namespace) -> dict:
             raise FileNotFoundError(f"{features_root / name}: no features for review.representation '{name}' "
                                     f"(a representation in dvc.yaml's reps, or 'auto')")
     stage.log.info("review representation: %s (%s)", name, reason)
-    truth = Truth.read(cfg.truth)
-    out = build_review(features_root / name, read_split(args.input), cfg, truth)
+    split = read_split(args.input)
+    truth = Truth.read(cfg.truth).matching(set(split["id"].astype(str)))
+    out = build_review(features_root / name, split, cfg, truth)
     out_dir = Path(args.out_dir)
     write_csv(out.themes, out_dir / "themes.csv")
     write_parquet(out.assignments, out_dir / "themes.parquet")
@@ -58,7 +59,8 @@ def main(args: argparse.Namespace) -> dict:
     queries = _twin_queries(truth, searcher, cfg.search_queries)
     if queries is not None:
         search = {"planted": twin_retrieval(searcher, queries)}
-    metrics = {"representation": name, "reason": reason, "candidates": candidates, **out.metrics,
+    metrics = {"representation": name, "reason": reason, "candidates": candidates,
+               "truth": str(truth.folder) if truth.folder else None, **out.metrics,
                "search": {k: v for k, v in search.get("planted", {}).items() if not k.endswith("_ms")},
                "params": as_plain(cfg)}
     write_json(args.metrics, metrics)

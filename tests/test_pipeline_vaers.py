@@ -30,7 +30,8 @@ def reps() -> list[str]:
 @pytest.fixture(scope="module")
 def vaers_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository with the README's VAERS params change (plus the small test settings), reproduced."""
-    vaers = {"data": {"preset": "vaers", "source": str(VAERS_DIR), "years": [1990]}, "deid": {"truth": None}}
+    vaers = {"data": {"preset": "vaers", "source": str(VAERS_DIR), "years": [1990]}, "deid": {"truth": None},
+             "review": {"truth": None}}
     repo = copy_repo(tmp_path_factory.mktemp("vaers"), merge(json.loads(json.dumps(SMALL_PARAMS)), vaers))
     sh(["dvc", "repro"], repo)
     return repo
@@ -73,6 +74,18 @@ def test_every_representation_evaluated_on_vaers(vaers_repo: Path) -> None:
                 "print(d['id'].str.fullmatch(r'\\d{6}').all(), d['split'].value_counts().to_dict())"],
                vaers_repo).stdout
     assert split.startswith("True")
+
+
+def test_review_runs_on_vaers_without_truth(vaers_repo: Path) -> None:
+    review = json.loads((vaers_repo / "metrics" / "review.json").read_text())
+    assert review["truth"] is None and review["n_reports"] > 1500
+    assert "planted" not in review["queue"] and review["search"] == {}
+    assert review["themes"]["n_themes"] >= 8
+    # one year of reports: too short a history for the three-year Farrington baseline, so nothing is tested
+    assert review["emerging"]["months_tested"] == 0
+    out = sh(["python", "-m", "incident_lm.search", "fever and rash after vaccination", "-k", "3", "--json"],
+             vaers_repo).stdout
+    assert len(out.splitlines()) == 3
 
 
 def test_nothing_to_reproduce_after_vaers_repro(vaers_repo: Path) -> None:

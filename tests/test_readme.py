@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from incident_lm.report.readme import current_block, render_block, replace_block
+from incident_lm.report.readme import current_block, named_block, render_block, replace_block, replace_named
+from incident_lm.report.review import cost_table, review_table
 from incident_lm.report.tables import load_costs
 from tests.conftest import ROOT
 
@@ -44,3 +45,28 @@ def test_replace_block_only_touches_the_marked_block() -> None:
     assert "| 3 | 2.0 | 99 |" in new
     with pytest.raises(ValueError):
         replace_block("no markers", summary)
+
+
+def test_review_and_cost_blocks_are_generated_from_committed_metrics() -> None:
+    review = ROOT / "metrics" / "review.json"
+    if not review.exists():
+        pytest.skip("no committed metrics/review.json yet")
+    metrics = json.loads(review.read_text())
+    block = named_block(README, "review")
+    assert block == named_block(replace_named(README, "review", review_table(metrics)), "review"), \
+        "run `make readme` after `dvc repro`"
+    assert f"`{metrics['representation']}`" in block and "months from onset to flag" in block
+    assert named_block(README, "cost") == named_block(replace_named(README, "cost", cost_table(ROOT / "metrics" /
+                                                                                                 "cost")), "cost")
+
+
+def test_review_table_marks_targets_met_and_missed() -> None:
+    m = {"representation": "tfidf", "reason": "named", "n_reports": 100, "themes": {"n_themes": 9},
+         "emerging": {"months_tested": 5, "flagged_per_month": {"median": 0, "max": 1},
+                      "planted": {"onset": "2023-01", "first_flag": "2023-03", "months_to_flag": 2, "rank_at_flag": 2,
+                                  "false_alarms_per_month": {"median": 0, "max": 1}}},
+         "queue": {"planted": {"top_n": 1, "in_top": 1, "planted": 4, "recall_top": 0.25, "random_floor": 0.01}}}
+    table = review_table(m)
+    assert "| months from onset to flag | 2 | <= 3 | met |" in table
+    assert "| its rank that month (by p-value) | 2 | 1 | **not met** |" in table
+    assert "1 of 4 (25%)" in table and "0 / 1 | 0 / <= 1 | met" in table

@@ -12,7 +12,7 @@ from sklearn.preprocessing import normalize
 from incident_lm.core.errors import DataError
 from incident_lm.review.duplicates import DuplicateConfig, find_duplicates, score_duplicates
 from incident_lm.review.emerging import EmergingConfig, month_index, prospective_signals, score_emerging
-from incident_lm.review.queue import harm_severity, novelty_scores, queue_order, score_queue
+from incident_lm.review.queue import harm_severity, novelty_scores, queue_order, rare_term_scores, score_queue
 from incident_lm.review.select import SelectConfig, choose_representation
 from incident_lm.review.surveillance import FarringtonConfig
 from incident_lm.review.themes import (
@@ -173,14 +173,22 @@ def test_novel_reports_head_the_queue_and_harm_orders_the_head() -> None:
     ids = np.array([f"R{i}" for i in range(len(Z))])
     fit = fit_themes(Z, ThemeConfig(outlier_quantile=0.0), n_themes=5)
     scores = novelty_scores(Z, fit, k=5)
-    for s in scores.values():
-        assert set(np.argsort(-s)[:4]) == set(range(1000, 1004))
+    for name in ("theme_distance", "knn_density", "combined"):
+        assert set(np.argsort(-scores[name])[:4]) == set(range(1000, 1004)), name
     harm = pd.Series(["1 No harm"] * len(Z))
     harm.iloc[1002] = "4 Severe"
     order, head = queue_order(scores["combined"], harm_severity(harm, len(Z)), flag_share=0.01)
     assert order[0] == 1002 and head.sum() == 10
     got = score_queue(order, ids, {f"R{i}" for i in range(1000, 1004)})
     assert got["in_top"] == 4 and got["recall_top"] == 1.0 and got["random_floor"] == pytest.approx(10 / 1004)
+
+
+def test_rare_terms_are_shared_by_a_handful_not_by_one_or_by_many() -> None:
+    common = ["patient fell on the ward and was reviewed"] * 3000
+    texts = common + ["the therapy dog bit the patient"] * 5 + ["patinet fell on the wrad"]
+    s = rare_term_scores(texts, rare_share=0.005)        # rare: 2 .. 15 reports
+    assert (s[3000:3005] > 0).all() and s[3005] == 0 and (s[:3000] == 0).all()
+    assert rare_term_scores(["a b", "c d"]).tolist() == [0.0, 0.0]    # nothing rare: no error
 
 
 def test_density_against_a_sample_agrees_with_the_exact_one() -> None:
@@ -215,6 +223,10 @@ def test_re_reports_are_mutual_neighbours_within_days() -> None:
     got = score_duplicates(pairs, ids, truth)
     assert got == {"found": 4, "planted": 5, "true_positives": 4, "precision": 1.0, "recall": 0.8}
     assert (pairs["days_apart"] <= 3).all() and (pairs["i"] < pairs["j"]).all()
+    # blocked by cluster (as at scale), the same twins are found
+    blocks = fit_themes(Z2, ThemeConfig(outlier_quantile=0.0), n_themes=4).raw_labels
+    blocked = find_duplicates(Z2, dates, DuplicateConfig(min_similarity=0.95, block_above=10), blocks=blocks)
+    assert score_duplicates(blocked, ids, truth)["true_positives"] == 4
 
 
 # --------------------------------------------------------------------------- the criterion
@@ -235,3 +247,17 @@ def test_criterion_takes_the_best_clustering_within_the_probe_margin() -> None:
     assert choose_representation(cmp, SelectConfig(probe_margin=0.15), available={"tfidf", "bert"})[0] == "tfidf"
     with pytest.raises(DataError, match="review.select.target"):
         choose_representation(cmp, SelectConfig(target="setting"))
+
+
+def test_truth_of_another_corpus_is_not_scored(tmp_path) -> None:
+    from incident_lm.review.build import Truth
+
+    (tmp_path / "novel.csv").write_text("RP01,type\nSYN1,dog\nSYN2,dog\n")
+    (tmp_path / "duplicates.csv").write_text("RP01_a,RP01_b\nSYN3,SYN4\n")
+    truth = Truth.read(tmp_path)
+    assert truth.ids() == {"SYN1", "SYN2", "SYN3", "SYN4"}
+    assert truth.matching({"SYN4", "X"}) is truth
+    none = truth.matching({"123456", "123457"})          # e.g. VAERS ids with the synthetic default left on
+    assert none.folder is None and none.novel is None and none.duplicates is None
+    with pytest.raises(DataError, match="review.truth"):
+        Truth.read(tmp_path / "absent")

@@ -261,6 +261,11 @@ class NameFinder:
                         (lw in first and lw not in ambiguous_first)
                         or (initial and (words[i][3] or second in bare_sur))
                         or (second in bare_sur and follows))):
+                    if ctx and j - i == 1 and lw in first and j < n and adjacent(j) and len(words[j][2]) > 1 \
+                            and words[j][2].lower() not in stop and words[j][2].lower() not in context_words \
+                            and words[j][2].lower() not in _NAME_FOLLOWERS \
+                            and words[j][2].lower() not in _PLACE_AFTER:
+                        j += 1  # "DR PETER NOVAK", "MANAGER GARETH PRICE-JONES": the surname the lists lack
                     spans.append((s, words[j - 1][1], "PERSON"))
                     i = j
                     continue

@@ -130,10 +130,25 @@ class Deidentifier:
         return pd.Series(cleaned, index=texts.index, dtype="str"), spans
 
 
+def _merge_names(cands: list[Span]) -> list[Span]:
+    """Overlapping PERSON candidates become their union, so no name is left half redacted ("RAJ ROBERTS"
+    and "ROBERTS, DATE" -> one span)."""
+    names = sorted(c for c in cands if c[2] == "PERSON")
+    merged: list[Span] = []
+    for s, e, t in names:
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]), t)
+        else:
+            merged.append((s, e, t))
+    return [c for c in cands if c[2] != "PERSON"] + merged
+
+
 def _resolve(cands: list[Span]) -> list[Span]:
-    """Keep a non-overlapping subset: higher-priority types first, then longer spans."""
+    """Keep a non-overlapping subset: overlapping names merged, then higher-priority types first, then longer
+    spans."""
     if not cands:
         return []
+    cands = _merge_names(cands)
     cands.sort(key=lambda c: (PRIORITY[c[2]], -(c[1] - c[0]), c[0]))
     taken: list[Span] = []
     for s, e, t in cands:

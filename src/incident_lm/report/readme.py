@@ -1,4 +1,6 @@
-"""Regenerate the README's results table from the committed metrics (never typed by hand).
+"""Regenerate the README's generated blocks from the committed metrics (never typed by hand): the results table
+(``metrics/compare.json``), the review figures (``metrics/review.json``) and the run's cost per stage
+(``metrics/cost/``).
 
 Usage: ``python -m incident_lm.report.readme [README.md [metrics/compare.json [metrics/cost/represent]]]``
 """
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_lm.core.io import read_json, write_text
+from incident_lm.report.review import cost_table, review_table
 from incident_lm.report.tables import load_costs, results_table
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -35,11 +38,35 @@ def current_block(readme: str) -> str:
     return START + rest.split(END, 1)[0] + END
 
 
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def named_block(readme: str, name: str) -> str:
+    """The text of block ``name``, markers included."""
+    start, end = markers(name)
+    if start not in readme or end not in readme:
+        raise ValueError(f"README has no {start} ... {end} block")
+    return start + readme.split(start, 1)[1].split(end, 1)[0] + end
+
+
+def replace_named(readme: str, name: str, body: str) -> str:
+    """``readme`` with block ``name`` holding ``body``."""
+    old = named_block(readme, name)
+    start, end = markers(name)
+    return readme.replace(old, f"{start}\n{body}{end}", 1)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
     readme_path, compare_path, cost_dir = args + list(DEFAULTS[len(args):])
     readme = Path(readme_path).read_text(encoding="utf-8")
-    write_text(readme_path, replace_block(readme, read_json(compare_path), load_costs(cost_dir)))
+    readme = replace_block(readme, read_json(compare_path), load_costs(cost_dir))
+    metrics_dir = Path(compare_path).parent
+    if (metrics_dir / "review.json").exists():
+        readme = replace_named(readme, "review", review_table(read_json(metrics_dir / "review.json")))
+    readme = replace_named(readme, "cost", cost_table(Path(cost_dir).parent))
+    write_text(readme_path, readme)
 
 
 if __name__ == "__main__":

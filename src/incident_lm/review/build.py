@@ -95,6 +95,26 @@ class Truth:
 
         return cls(opt("emerging.csv"), opt("novel.csv"), opt("duplicates.csv"), folder)
 
+    def ids(self) -> set[str]:
+        """Every report id the truth names."""
+        out: set[str] = set()
+        for frame in (self.emerging, self.novel, self.duplicates):
+            if frame is not None:
+                out |= set(frame.iloc[:, 0].astype(str))
+                if frame is self.duplicates:
+                    out |= set(frame.iloc[:, 1].astype(str))
+        return out
+
+    def matching(self, report_ids: set[str]) -> Truth:
+        """This truth, or none when it names no report of the data (truth of another corpus: not scored)."""
+        if self.folder is None:
+            return self
+        if not self.ids() & report_ids:
+            log.warning("%s: review.truth names none of the %d reports: nothing is scored against it (set "
+                        "review.truth: null for real data)", self.folder, len(report_ids))
+            return Truth()
+        return self
+
 
 @dataclass
 class ReviewOutputs:
@@ -187,7 +207,7 @@ def build_review(features_dir: str | Path, split: pd.DataFrame, cfg: ReviewConfi
         row["monthly"] = json.dumps([int(x) for x in per])
         best = members[np.argsort(-sim_final[members], kind="stable")][: cfg.themes.excerpts] if c >= 0 else \
             members[: cfg.themes.excerpts]
-        row["example_ids"] = " ".join(ids[best])
+        row["report_ids"] = " ".join(ids[best])
         for i, b in enumerate(best, 1):
             row[f"excerpt_{i}"] = excerpt(reports["text"].iloc[b], cfg.themes.excerpt_chars)
         rows.append(row)
@@ -232,7 +252,8 @@ def build_review(features_dir: str | Path, split: pd.DataFrame, cfg: ReviewConfi
 
     # ---- the review queue
     t = time.perf_counter()
-    nov = novelty_scores(Z, fit, k=cfg.queue.k, reference=cfg.queue.reference, seed=cfg.seed)
+    nov = novelty_scores(Z, fit, reports["text"].tolist(), k=cfg.queue.k, reference=cfg.queue.reference,
+                         seed=cfg.seed, rare_share=cfg.queue.rare_share)
     severity = harm_severity(reports["harm"] if has["harm"] else None, n)
     order, head = queue_order(nov[cfg.queue.score], severity, cfg.queue.flag_share)
     timings["queue_s"] = time.perf_counter() - t
@@ -246,7 +267,7 @@ def build_review(features_dir: str | Path, split: pd.DataFrame, cfg: ReviewConfi
     for r, i in enumerate(top):
         near = mapping.get(int(near_raw[r]), UNASSIGNED)
         bits = [f"novelty in the top {100 * (1 - pct[i]):.1f}% (theme distance {nov['theme_distance'][i]:.2f}, "
-                f"neighbourhood distance {nov['knn_density'][i]:.2f})"]
+                f"rare-term weight {nov['rare_terms'][i]:.1f})"]
         bits.append("no theme of its own" if labels[i] == UNASSIGNED else f"theme {labels[i]}")
         if near >= 0:
             bits.append(f"nearest theme {near}: {term_of.get(near, '')}")
@@ -278,7 +299,7 @@ def build_review(features_dir: str | Path, split: pd.DataFrame, cfg: ReviewConfi
 
     # ---- likely re-reports
     t = time.perf_counter()
-    pairs = find_duplicates(Z, reports["date"], cfg.duplicates)
+    pairs = find_duplicates(Z, reports["date"], cfg.duplicates, blocks=fit.raw_labels)
     timings["duplicates_s"] = time.perf_counter() - t
     dates = pd.to_datetime(reports["date"]).dt.strftime("%Y-%m-%d").fillna("")
     duplicates = pd.DataFrame({

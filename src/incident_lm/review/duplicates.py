@@ -30,14 +30,38 @@ class DuplicateConfig:
         Least cosine similarity of a pair, in the review representation's space.
     max_days : int
         Most days between the two incident dates.
+    block_above : int
+        Above this many reports, nearest neighbours are searched within each report's k-means cluster
+        only (blocking: near-identical reports share a cluster), so the search grows with
+        ``N^2 / k`` rather than ``N^2``.
     """
 
     min_similarity: float = param(0.8, min=-1.0, max=1.0)
     max_days: int = param(3, min=0)
+    block_above: int = param(50_000, min=2)
 
 
-def find_duplicates(Z: np.ndarray, dates: pd.Series, cfg: DuplicateConfig) -> pd.DataFrame:
+def _nearest_other(Z: np.ndarray) -> np.ndarray:
+    """The row of the most similar other row of every row of ``Z`` (itself when alone)."""
+    n = len(Z)
+    if n < 2:
+        return np.arange(n)
+    chunk = int(max(16, min(1024, 2e8 // n)))
+    nearest = np.empty(n, dtype=int)
+    start = 0
+    for idx in cosine_neighbours(Z, Z, k=2, chunk=chunk):
+        rows = np.arange(start, start + len(idx))
+        nearest[rows] = np.where(idx[:, 0] == rows, idx[:, 1], idx[:, 0])
+        start += len(idx)
+    return nearest
+
+
+def find_duplicates(Z: np.ndarray, dates: pd.Series, cfg: DuplicateConfig,
+                    blocks: np.ndarray | None = None) -> pd.DataFrame:
     """Pairs ``(i, j)``, ``i < j``, of likely re-reports among the rows of ``(n, d)`` unit vectors ``Z``.
+
+    ``blocks`` (``(n,)`` cluster labels) limits the search to within a block when ``n`` exceeds
+    ``cfg.block_above``.
 
     Returns
     -------
@@ -48,14 +72,13 @@ def find_duplicates(Z: np.ndarray, dates: pd.Series, cfg: DuplicateConfig) -> pd
     n = len(Z)
     if n < 2:
         return pd.DataFrame(columns=["i", "j", "similarity", "days_apart"])
-    chunk = int(max(16, min(1024, 2e8 // n)))
-    nearest = np.empty(n, dtype=int)
-    start = 0
-    for idx in cosine_neighbours(Z, Z, k=2, chunk=chunk):
-        rows = np.arange(start, start + len(idx))
-        # the nearest other report: the first neighbour that is not the report itself
-        nearest[rows] = np.where(idx[:, 0] == rows, idx[:, 1], idx[:, 0])
-        start += len(idx)
+    if blocks is not None and n > cfg.block_above:
+        nearest = np.arange(n)
+        for b in np.unique(blocks):
+            rows = np.flatnonzero(blocks == b)
+            nearest[rows] = rows[_nearest_other(Z[rows])]
+    else:
+        nearest = _nearest_other(Z)
     i = np.arange(n)
     j = nearest
     mutual = (nearest[j] == i) & (i < j)

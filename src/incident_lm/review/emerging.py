@@ -14,6 +14,7 @@ months.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,10 +23,18 @@ import scipy.sparse as sp
 
 from incident_lm.core.params import param
 from incident_lm.review.surveillance import FarringtonConfig, benjamini_hochberg, farrington_flexible
-from incident_lm.review.themes import UNASSIGNED, ThemeConfig, ThemeFit, class_tfidf, fit_themes, top_terms
+from incident_lm.review.themes import (
+    UNASSIGNED,
+    ThemeConfig,
+    ThemeFit,
+    class_tfidf,
+    default_n_themes,
+    fit_themes,
+    top_terms,
+)
 
 EMERGING_COLUMNS = ("month", "theme", "final_theme", "observed", "expected", "threshold", "p", "q", "alarm",
-                    "flagged", "rank", "top_terms", "example_ids")
+                    "flagged", "rank", "top_terms", "report_ids")
 
 
 @dataclass(frozen=True)
@@ -34,11 +43,20 @@ class EmergingConfig:
 
     Parameters
     ----------
+    n_themes : int or None
+        Themes of each monthly refit. None: twice the review's default for the history's size
+        (:func:`~incident_lm.review.themes.default_n_themes`), so that a new problem gets a centre of
+        its own sooner (chosen on a development corpus: the generator with another seed).
     fdr : float
         A theme is flagged in a month when its Benjamini-Hochberg q-value across that month's themes is
         at most ``fdr`` (and its count is above the Farrington threshold).
     refit_every : int
         Refit the themes on the history every this many months (1: every month).
+    n_init : int
+        k-means restarts of each refit.
+    warm_start : bool
+        Start each refit from the last one's centres (one k-means run, several times faster; themes
+        stay put, so a new problem wins a centre of its own later).
     months : int or None
         Test only the last this many months that have enough history (None: all of them).
     examples : int
@@ -47,8 +65,11 @@ class EmergingConfig:
         The surveillance method's settings.
     """
 
+    n_themes: int | None = param(None, min=2)
     fdr: float = param(0.05, min=0.0, max=1.0)
     refit_every: int = param(1, min=1)
+    n_init: int = param(1, min=1)
+    warm_start: bool = False
     months: int | None = param(None, min=1)
     examples: int = param(5, min=1)
     farrington: FarringtonConfig = field(default_factory=FarringtonConfig)
@@ -133,7 +154,12 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
         hist = np.flatnonzero((month >= 0) & (month <= t))
         if fit is None or t - last_fit >= cfg.refit_every:
             fit_rows = hist
-            fit = fit_themes(Z[fit_rows], theme_cfg, seed=seed)
+            if fit is not None and cfg.warm_start:  # from the last refit's centres: faster, but a new
+                fit = fit_themes(Z[fit_rows], theme_cfg, seed=seed, init=fit.centroids)  # problem is slower to win one
+            else:
+                k = cfg.n_themes or 2 * default_n_themes(len(fit_rows))
+                fit = fit_themes(Z[fit_rows], dataclasses.replace(theme_cfg, n_init=cfg.n_init), seed=seed,
+                                 n_themes=min(k, len(fit_rows)))
             assigned = fit.labels[fit.labels >= 0]
             cut = float(np.quantile(fit.similarity, theme_cfg.outlier_quantile)) if len(assigned) else np.inf
             last_fit = t
@@ -166,7 +192,7 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
                 "month": months[t], "theme": int(c), "final_theme": int(names[c]), "observed": r.observed,
                 "expected": r.expected, "threshold": r.threshold, "p": r.p, "q": q[i], "alarm": bool(r.alarm),
                 "flagged": i in flagged_idx, "rank": int(rank[i]), "top_terms": "; ".join(terms.get(i, [])),
-                "example_ids": " ".join(map(str, ids[members][: cfg.examples])),
+                "report_ids": " ".join(map(str, ids[members][: cfg.examples])),
                 "_members": ids[members],
             })
     frame = pd.DataFrame(rows, columns=[*EMERGING_COLUMNS, "_members"])

@@ -130,16 +130,22 @@ class ThemeFit:
         return np.where(sim >= min_similarity, ids[best], UNASSIGNED), sim
 
 
-def fit_themes(Z: np.ndarray, cfg: ThemeConfig, seed: int = 0, n_themes: int | None = None) -> ThemeFit:
-    """Cluster ``(n, d)`` unit vectors into themes (mini-batch k-means, then the outlier rule)."""
+def fit_themes(Z: np.ndarray, cfg: ThemeConfig, seed: int = 0, n_themes: int | None = None,
+               init: np.ndarray | None = None) -> ThemeFit:
+    """Cluster ``(n, d)`` unit vectors into themes (k-means, then the outlier rule).
+
+    ``init`` (``(k, d)`` centres, e.g. last month's) starts k-means from them, once, instead of from
+    ``n_init`` k-means++ draws: refits over a growing history then keep their themes and cost little.
+    """
     n = len(Z)
-    k = n_themes or cfg.n_themes or default_n_themes(n)
+    k = len(init) if init is not None else n_themes or cfg.n_themes or default_n_themes(n)
     k = max(1, min(k, n))
+    start: dict = {"init": init[:k], "n_init": 1} if init is not None else {"n_init": cfg.n_init}
     if n > cfg.minibatch_above:
-        km = MiniBatchKMeans(n_clusters=k, batch_size=cfg.batch_size, n_init=cfg.n_init, random_state=seed,
-                             max_no_improvement=20, reassignment_ratio=0.01)
+        km = MiniBatchKMeans(n_clusters=k, batch_size=cfg.batch_size, random_state=seed, max_no_improvement=20,
+                             reassignment_ratio=0.01, **start)
     else:
-        km = KMeans(n_clusters=k, n_init=cfg.n_init, random_state=seed)
+        km = KMeans(n_clusters=k, random_state=seed, **start)
     raw = km.fit_predict(Z).astype(int)
     C = normalize(km.cluster_centers_).astype(np.float32)
     sim = np.einsum("ij,ij->i", Z, C[raw])
