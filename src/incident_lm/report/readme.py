@@ -26,16 +26,11 @@ def render_block(summary: dict[str, Any], costs: Mapping[str, Mapping[str, Any]]
 
 def replace_block(readme: str, summary: dict[str, Any], costs: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """``readme`` with the text between the results markers replaced by a fresh table."""
-    if START not in readme or END not in readme:
-        raise ValueError(f"README has no {START} ... {END} block")
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return head + render_block(summary, costs) + tail
+    return replace_named(readme, "results", results_table(summary, costs))
 
 
 def current_block(readme: str) -> str:
-    head, rest = readme.split(START, 1)
-    return START + rest.split(END, 1)[0] + END
+    return named_block(readme, "results")
 
 
 def markers(name: str) -> tuple[str, str]:

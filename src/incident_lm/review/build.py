@@ -13,10 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.metrics import adjusted_rand_score, v_measure_score
 
-from incident_lm.core.artefacts import read_features
 from incident_lm.core.errors import DataError
 from incident_lm.core.params import as_plain, param
 from incident_lm.review.duplicates import DuplicateConfig, find_duplicates, score_duplicates
@@ -29,6 +27,7 @@ from incident_lm.review.queue import (
     queue_order,
     score_queue,
 )
+from incident_lm.review.reports import stack_features
 from incident_lm.review.select import SelectConfig
 from incident_lm.review.themes import (
     UNASSIGNED,
@@ -130,15 +129,6 @@ class ReviewOutputs:
     timings: dict[str, float]
 
 
-def _all_reports(features_dir: str | Path, split: pd.DataFrame) -> tuple[np.ndarray | sp.csr_matrix, pd.DataFrame]:
-    feats = read_features(features_dir, split)
-    X = sp.vstack([feats.train, feats.test]).tocsr() if sp.issparse(feats.train) else np.vstack(
-        [feats.train, feats.test])
-    order = np.concatenate([feats.train_ids, feats.test_ids])
-    reports = split.set_index(split["id"].astype(str)).loc[order].reset_index(drop=True)
-    return X, reports
-
-
 def _mix(values: pd.Series, n: int = 3) -> str:
     shares = values.value_counts(normalize=True).head(n)
     return "; ".join(f"{k} {v:.0%}" for k, v in shares.items())
@@ -161,7 +151,7 @@ def build_review(features_dir: str | Path, split: pd.DataFrame, cfg: ReviewConfi
     truth = truth or Truth()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    X, reports = _all_reports(features_dir, split)
+    X, reports = stack_features(features_dir, split)
     ids = reports["id"].astype(str).to_numpy()
     n = len(reports)
     Z = theme_space(X, cfg.themes, seed=cfg.seed)
@@ -183,6 +173,7 @@ def build_review(features_dir: str | Path, split: pd.DataFrame, cfg: ReviewConfi
     timings["terms_s"] = time.perf_counter() - t
 
     month, months = month_index(reports["date"])
+    dates = pd.to_datetime(reports["date"]).dt.strftime("%Y-%m-%d").fillna("")
     sim_final = fit.similarity
     has = {c: c in reports.columns for c in ("category", "harm")}
     rows = []
@@ -276,7 +267,7 @@ def build_review(features_dir: str | Path, split: pd.DataFrame, cfg: ReviewConfi
         reasons.append("; ".join(bits))
     queue = pd.DataFrame({
         "rank": np.arange(1, len(top) + 1), "id": ids[top],
-        "date": pd.to_datetime(reports["date"].iloc[top]).dt.strftime("%Y-%m-%d").fillna("").to_numpy(),
+        "date": dates.iloc[top].to_numpy(),
         "harm": reports["harm"].iloc[top].to_numpy() if has["harm"] else "",
         "category": reports["category"].iloc[top].to_numpy() if has["category"] else "",
         "theme": labels[top], "novelty": nov[cfg.queue.score][top].round(4), "novelty_pct": pct[top].round(4),
@@ -301,7 +292,6 @@ def build_review(features_dir: str | Path, split: pd.DataFrame, cfg: ReviewConfi
     t = time.perf_counter()
     pairs = find_duplicates(Z, reports["date"], cfg.duplicates, blocks=fit.raw_labels)
     timings["duplicates_s"] = time.perf_counter() - t
-    dates = pd.to_datetime(reports["date"]).dt.strftime("%Y-%m-%d").fillna("")
     duplicates = pd.DataFrame({
         "id_a": ids[pairs["i"]], "id_b": ids[pairs["j"]], "similarity": pairs["similarity"].round(4).to_numpy(),
         "days_apart": pairs["days_apart"].to_numpy(),

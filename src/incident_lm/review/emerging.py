@@ -155,12 +155,13 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
     rows: list[dict] = []
     fit: ThemeFit | None = None
     last_fit = -10**9
-    cut = -np.inf
+    labels = np.full(len(Z), UNASSIGNED, dtype=int)
     population_all = np.bincount(month[month >= 0], minlength=n_months).astype(float)
     for t in tested:
         hist = np.flatnonzero((month >= 0) & (month <= t))
-        if fit is None or t - last_fit >= cfg.refit_every:
-            # fitted on the months before t (new reports then assigned), or through t itself
+        refit = fit is None or t - last_fit >= cfg.refit_every
+        if refit:
+            # fitted through t itself, or on the months before t (t's reports then assigned)
             fit_rows = hist if not cfg.assign_current else np.flatnonzero((month >= 0) & (month < t))
             if fit is not None and cfg.warm_start:  # from the last refit's centres: faster, but a new
                 fit = fit_themes(Z[fit_rows], theme_cfg, seed=seed, init=fit.centroids)  # problem is slower to win one
@@ -168,17 +169,12 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
                 k = cfg.n_themes or 2 * default_n_themes(len(fit_rows))
                 fit = fit_themes(Z[fit_rows], dataclasses.replace(theme_cfg, n_init=cfg.n_init), seed=seed,
                                  n_themes=min(k, len(fit_rows)))
-            assigned = fit.labels[fit.labels >= 0]
-            cut = float(np.quantile(fit.similarity, theme_cfg.outlier_quantile)) if len(assigned) else np.inf
             last_fit = t
-            labels = np.full(len(Z), UNASSIGNED, dtype=int)
+            labels[:] = UNASSIGNED
             labels[fit_rows] = fit.labels
-            if cfg.assign_current:
-                new = np.flatnonzero(month == t)
-                labels[new] = fit.assign(Z[new], cut)[0]
-        else:
+        if not refit or cfg.assign_current:
             new = np.flatnonzero(month == t)
-            labels[new] = fit.assign(Z[new], cut)[0]
+            labels[new] = fit.assign(Z[new])[0]
         k = len(fit.kept)
         series = _series(labels[hist], month[hist], t + 1, k)
         population = population_all[: t + 1]

@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from incident_lm.core.params import param
 from incident_lm.evaluate.retrieval import cosine_neighbours
-from incident_lm.review.themes import ThemeFit
+from incident_lm.review.themes import TERM_PATTERN, ThemeFit
 
 QUEUE_COLUMNS = ("rank", "id", "date", "harm", "category", "theme", "novelty", "novelty_pct", "reason", "excerpt")
 SCORES = ("theme_distance", "rare_terms", "knn_density", "combined")
@@ -73,8 +73,8 @@ def rare_term_scores(texts: Sequence[str], rare_share: float = 0.0005) -> np.nda
     """``(n,)`` summed IDF of each text's terms that at least 2 and at most ``rare_share`` of texts use."""
     n = len(texts)
     most = max(3, int(round(rare_share * n)))
-    vec = CountVectorizer(binary=True, stop_words="english", token_pattern=r"(?u)\b[A-Za-z][A-Za-z0-9+\-]+\b",
-                          min_df=2, max_df=most, dtype=np.float32)
+    vec = CountVectorizer(binary=True, stop_words="english", token_pattern=TERM_PATTERN, min_df=2, max_df=most,
+                          dtype=np.float32)
     try:
         B = vec.fit_transform(texts)
     except ValueError:  # no term is that rare (tiny corpus)

@@ -19,7 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
-from incident_lm.core.artefacts import read_features, read_split
+from incident_lm.core.artefacts import read_split
 from incident_lm.core.errors import DataError
 from incident_lm.core.params import load_section, read_section
 from incident_lm.data.config import DataConfig
@@ -27,6 +27,7 @@ from incident_lm.data.records import RecordSpec, field_label_names, prepare_reco
 from incident_lm.deid import DeidConfig, Deidentifier
 from incident_lm.represent.base import Representation
 from incident_lm.represent.registry import load
+from incident_lm.review.reports import stack_features
 from incident_lm.review.themes import excerpt
 
 RESULT_COLUMNS = ("rank", "id", "date", "category", "harm", "theme", "similarity", "excerpt")
@@ -71,12 +72,7 @@ class Searcher:
         for p in (model_dir, features_dir, split_path):
             if not Path(p).exists():
                 raise FileNotFoundError(f"{p}: not found; run the pipeline first (dvc repro)")
-        split = read_split(split_path)
-        feats = read_features(features_dir, split)
-        X = sp.vstack([feats.train, feats.test]).tocsr() if sp.issparse(feats.train) else np.vstack(
-            [feats.train, feats.test])
-        order = np.concatenate([feats.train_ids, feats.test_ids])
-        reports = split.set_index(split["id"].astype(str)).loc[order].reset_index(drop=True)
+        X, reports = stack_features(features_dir, read_split(split_path))
         if themes_path is not None and Path(themes_path).exists():
             themes = pd.read_parquet(themes_path).set_index("id")["theme"]
             reports["theme"] = reports["id"].astype(str).map(themes).fillna(-1).astype(int).to_numpy()

@@ -29,6 +29,8 @@ from incident_lm.core.params import param
 from incident_lm.evaluate.cluster import prepare_for_clustering
 
 UNASSIGNED = -1
+#: Terms: a letter, then letters, digits, "+" or "-" (so "[PERSON]" placeholders give no bracket terms).
+TERM_PATTERN = r"(?u)\b[A-Za-z][A-Za-z0-9+\-]+\b"
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class ThemeFit:
         Cosine similarity of every report to its nearest centre.
     kept : (k,) bool array
         Which centres are themes (not dissolved for size).
+    cut : float
+        Least similarity to a centre of an assigned report (the outlier rule's quantile).
     """
 
     labels: np.ndarray
@@ -115,13 +119,18 @@ class ThemeFit:
     centroids: np.ndarray
     similarity: np.ndarray
     kept: np.ndarray
+    cut: float = -np.inf
 
     @property
     def n_themes(self) -> int:
         return int(self.kept.sum())
 
-    def assign(self, Z: np.ndarray, min_similarity: float) -> tuple[np.ndarray, np.ndarray]:
-        """Assign new ``(m, d)`` unit vectors to the kept themes: (labels, similarity to nearest theme)."""
+    def assign(self, Z: np.ndarray, min_similarity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Assign new ``(m, d)`` unit vectors to the kept themes: (labels, similarity to nearest theme).
+
+        Reports less similar than ``min_similarity`` (default: the fit's own ``cut``) are unassigned."""
+        if min_similarity is None:
+            min_similarity = self.cut
         C = self.centroids[self.kept]
         ids = np.flatnonzero(self.kept)
         S = Z @ C.T
@@ -157,7 +166,7 @@ def fit_themes(Z: np.ndarray, cfg: ThemeConfig, seed: int = 0, n_themes: int | N
     after = np.bincount(labels[labels >= 0], minlength=k)
     kept &= after >= cfg.min_size
     labels = np.where(kept[np.maximum(labels, 0)] & (labels >= 0), labels, UNASSIGNED)
-    return ThemeFit(labels=labels, raw_labels=raw, centroids=C, similarity=sim, kept=kept)
+    return ThemeFit(labels=labels, raw_labels=raw, centroids=C, similarity=sim, kept=kept, cut=cut)
 
 
 def renumber(labels: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
@@ -172,7 +181,7 @@ def renumber(labels: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
 def term_vectorizer(cfg: ThemeConfig, n_docs: int) -> CountVectorizer:
     """The c-TF-IDF vocabulary: English stop words out, de-identification placeholders out."""
     return CountVectorizer(stop_words="english", ngram_range=(1, cfg.ngram_max), min_df=min(cfg.min_df, n_docs),
-                           token_pattern=r"(?u)\b[A-Za-z][A-Za-z0-9+\-]+\b", lowercase=True,
+                           token_pattern=TERM_PATTERN, lowercase=True,
                            max_features=200_000)
 
 
