@@ -24,6 +24,7 @@ SMALL_PARAMS: dict[str, dict] = {
                 "simcse": {"steps": 2}},
     "evaluate": {"n_boot": 200, "cluster": {"seeds": 2, "silhouette_sample": 500}},
     "compare": {"n_boot": 200},
+    "report": {"map": {"points": 400, "small_points": 150, "max_iter": 250}},
 }
 
 

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from incident_lm.report.html import SECTIONS, external_references
+from tests.browser import open_page
 from tests.conftest import ROOT, sh
 
 pytestmark = pytest.mark.slow
@@ -151,9 +153,37 @@ def test_no_planted_identifier_in_any_artefact(pipeline_repo: Path, tmp_path: Pa
                  "models/count/state.pkl", "models/fasttext/model.bin", "models/lm/bert_tuned/tokenizer.json",
                  "reports/fasttext_neighbours.md", "reports/results.md", "metrics/deid.json", "metrics/review.json",
                  "reports/themes.csv", "reports/review_queue.csv", "reports/duplicates.csv", "reports/emerging.csv",
-                 "results/tfidf/predictions.parquet", "features/tfidf/ids.parquet"):
+                 "results/tfidf/predictions.parquet", "features/tfidf/ids.parquet", "reports/index.html",
+                 "reports/summary.md", "metrics/audit.json", "plots/report/map.csv"):
         assert must in scanned, must
     assert all(path.startswith("features/") for path in audit["files_skipped"])
+
+
+def test_report_page_opens_offline_with_every_section(pipeline_repo: Path) -> None:
+    page, summary = pipeline_repo / "reports" / "index.html", pipeline_repo / "reports" / "summary.md"
+    html, md = page.read_text(encoding="utf-8"), summary.read_text(encoding="utf-8")
+    assert not external_references(html) and not external_references(md)
+    opened = open_page(page, "report-pipeline.png", height=5000)
+    check = opened.selfcheck()
+    assert opened.console == [] and check["errors"] == "0", (opened.console, check)
+    assert int(check["sections"]) == len(SECTIONS) and int(check["figures"]) >= 5
+    themes = pd.read_csv(pipeline_repo / "reports" / "themes.csv")
+    assert int(check["theme-rows"]) == len(themes) > 8
+    review = json.loads((pipeline_repo / "metrics" / "review.json").read_text())
+    assert f"Used for review: **{review['representation']}**" in md and review["reason"] in md
+    audit = json.loads((pipeline_repo / "metrics" / "audit.json").read_text())
+    assert audit["clean"] and audit["n_files_scanned"] > 50 and "nothing found" in html
+    cost = json.loads((pipeline_repo / "metrics" / "cost" / "report.json").read_text())
+    assert cost["self_audit"] == "clean" and cost["map_points"] == 400
+
+
+def test_dvc_plots_show_renders_the_report_plots(pipeline_repo: Path) -> None:
+    shown = json.loads(sh(["dvc", "plots", "show", "--json"], pipeline_repo).stdout)
+    shown = shown.get("data", shown)
+    for plot in ("plots/compare/macro_f1.csv", "plots/compare/confusion.csv", "plots/report/cost_quality.csv",
+                 "plots/report/map.csv", "plots/report/emerging.csv"):
+        assert plot in shown and shown[plot], plot
+    assert not json.loads(sh(["dvc", "plots", "show", "--json"], pipeline_repo).stdout).get("errors")
 
 
 def test_nothing_to_reproduce_after_repro(pipeline_repo: Path) -> None:
@@ -172,25 +202,30 @@ def test_summary_prints_the_comparison_table(pipeline_repo: Path) -> None:
 #: changes: those whose deps hold it. Written out by hand, from the architecture, not computed from dvc.yaml.
 def _expected() -> dict[str, set[str]]:
     every = {"generate", "prepare", "split", "train_fasttext", "fasttext_supervised", "tune_lm", "compare",
-             "review"} | {f"{s}@{n}" for s in ("represent", "evaluate") for n in reps()}
+             "review", "audit", "report"} | {f"{s}@{n}" for s in ("represent", "evaluate") for n in reps()}
+    # audit and report declare what the audit imports (core, text, deid, encoders, wordvec) and every artefact
+    checks = {"audit", "report"}
     represent = {f"represent@{n}" for n in reps()}
     evaluate = {f"evaluate@{n}" for n in reps()}
     fasttext = {f"represent@{n}" for n in reps() if n.startswith("fasttext_")}
     return {
         "src/incident_lm/core/io.py": every,
-        "src/incident_lm/text/tokenize.py": {"prepare", "train_fasttext", "fasttext_supervised", "review"} | represent,
+        "src/incident_lm/text/tokenize.py": {"prepare", "train_fasttext", "fasttext_supervised", "review"} | represent
+        | checks,
         # review prepares search queries with the training text's recipe: it declares deid and data too
-        "src/incident_lm/deid/names.py": {"prepare", "review"},
-        "src/incident_lm/deid/gazetteer/surnames.txt": {"prepare", "review"},
+        "src/incident_lm/deid/names.py": {"prepare", "review"} | checks,
+        "src/incident_lm/deid/gazetteer/surnames.txt": {"prepare", "review"} | checks,
         "src/incident_lm/data/presets.py": {"prepare", "split", "review"},
         "src/incident_lm/synthetic/generator.py": {"generate"},
-        "src/incident_lm/encoders/hf.py": {"tune_lm", "represent@bert", "represent@bert_tuned", "review"},
-        "src/incident_lm/wordvec/vectors.py": {"train_fasttext", "fasttext_supervised", "review"} | fasttext,
+        "src/incident_lm/encoders/hf.py": {"tune_lm", "represent@bert", "represent@bert_tuned", "review"} | checks,
+        "src/incident_lm/wordvec/vectors.py": {"train_fasttext", "fasttext_supervised", "review"} | fasttext | checks,
         "src/incident_lm/represent/base.py": represent | {"review"},
         "src/incident_lm/lm/loop.py": {"tune_lm"},
-        "src/incident_lm/evaluate/probe.py": evaluate | {"fasttext_supervised", "compare", "review"},
-        "src/incident_lm/review/themes.py": {"review"},
-        "src/incident_lm/report/tables.py": {"compare"},
+        "src/incident_lm/evaluate/probe.py": evaluate | {"fasttext_supervised", "compare", "review", "report"},
+        "src/incident_lm/review/themes.py": {"review", "report"},
+        "src/incident_lm/report/tables.py": {"compare", "report"},
+        "src/incident_lm/report/assets/report.js": {"report"},
+        "src/incident_lm/audit.py": checks,
         "stages/evaluate.py": evaluate,
     }
 
@@ -210,7 +245,7 @@ def test_changing_one_file_marks_exactly_its_stages(pipeline_repo: Path, rel: st
 def test_exp_run_on_tfidf_param_reruns_only_tfidf_stages(pipeline_repo: Path) -> None:
     commit(pipeline_repo, "baseline results")
     out = sh(["dvc", "exp", "run", "-S", "tfidf.min_df=3"], pipeline_repo)
-    assert ran(out) == {"represent@tfidf", "evaluate@tfidf", "compare", "review"}, out.stdout
+    assert ran(out) == {"represent@tfidf", "evaluate@tfidf", "compare", "review", "audit", "report"}, out.stdout
     table = sh(["dvc", "exp", "show", "--md"], pipeline_repo).stdout
     assert "tfidf.min_df" in table or "min_df" in table
 
@@ -219,7 +254,7 @@ def test_compare_is_never_stale_after_an_evaluate_param_change(pipeline_repo: Pa
     """The issue's reproduction: a change to evaluate.retrieval.k reran the evaluate stages but not compare."""
     commit(pipeline_repo, "before retrieval k")
     out = sh(["dvc", "exp", "run", "-S", "evaluate.retrieval.k=5"], pipeline_repo)
-    assert {f"evaluate@{n}" for n in reps()} | {"compare", "review"} == ran(out), out.stdout
+    assert {f"evaluate@{n}" for n in reps()} | {"compare", "review", "audit", "report"} == ran(out), out.stdout
     compare = json.loads((pipeline_repo / "metrics" / "compare.json").read_text())
     assert compare["retrieval_k"] == 5
     assert json.loads((pipeline_repo / "metrics" / "eval" / "tfidf.json").read_text())["retrieval"]["harm"]["k"] == 5

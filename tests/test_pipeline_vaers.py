@@ -96,3 +96,13 @@ def test_nothing_to_reproduce_after_vaers_repro(vaers_repo: Path) -> None:
 def test_identifier_audit_is_skipped_without_planted_truth(vaers_repo: Path) -> None:
     res = sh(["python", "-m", "incident_lm.audit"], vaers_repo)
     assert "skipped" in res.stdout and "deid.truth is null" in res.stdout
+
+
+def test_report_builds_on_vaers_without_truth(vaers_repo: Path) -> None:
+    audit = json.loads((vaers_repo / "metrics" / "audit.json").read_text())
+    assert audit["skipped"] and "deid.truth is null" in audit["reason"]
+    cost = json.loads((vaers_repo / "metrics" / "cost" / "report.json").read_text())
+    assert cost["self_audit"].startswith("skipped") and cost["themes"] >= 8
+    html = (vaers_repo / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "No planted truth (real data)" in html and "No month had enough history to test." in html
+    assert "DTP" in html  # the vaccine types are VAERS's categories

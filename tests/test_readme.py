@@ -70,3 +70,13 @@ def test_review_table_marks_targets_met_and_missed() -> None:
     assert "| months from onset to flag | 2 | <= 3 | met |" in table
     assert "| its rank that month (by p-value) | 2 | 1 | **not met** |" in table
     assert "1 of 4 (25%)" in table and "0 / 1 | 0 / <= 1 | met" in table
+
+
+def test_report_libraries_block_is_generated_from_the_benchmark() -> None:
+    from incident_lm.report.readme import libraries_table
+
+    bench = json.loads((ROOT / "bench" / "results" / "report_libs.json").read_text())
+    block = named_block(README, "report-libs")
+    assert block == named_block(replace_named(README, "report-libs", libraries_table(bench)), "report-libs"), \
+        "run `make readme` after bench/bench_report_libs.py"
+    assert "matplotlib" in block and "plotly" in block

@@ -46,7 +46,8 @@ from incident_lm.encoders.hf import resolve_model_dir
 
 DEFAULT_ROOTS = ("data/prepared", "data/split", "models", "features", "results", "reports", "metrics", "plots",
                  "dvclive")
-TEXT_SUFFIXES = frozenset({".md", ".csv", ".tsv", ".txt", ".yaml", ".yml", ".html", ".log", ".vec"})
+TEXT_SUFFIXES = frozenset({".md", ".csv", ".tsv", ".txt", ".yaml", ".yml", ".html", ".svg", ".log", ".vec"})
+HTML_SUFFIXES = frozenset({".html", ".svg"})
 TOKENIZER_FILES = frozenset({"tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"})
 NUMERIC_SUFFIXES = frozenset({".pt", ".pth", ".ckpt", ".onnx"})  # weights: numbers only
 FASTTEXT_FILES = frozenset({"model.bin", "model.gensim"})
@@ -54,6 +55,19 @@ FASTTEXT_FILES = frozenset({"model.bin", "model.gensim"})
 _TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
 _PICKLE_STRING_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING",
                                 "BINSTRING", "STRING", "SHORT_BINBYTES", "BINBYTES", "BINBYTES8"})
+
+
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")
+_STYLE_OR_CODE = re.compile(r"<style\b[^>]*>.*?</style>|<script\b(?![^>]*application/json)[^>]*>.*?</script>",
+                            re.S | re.I)
+
+
+def page_text(text: str, html: bool = True) -> str:
+    """What of a page can carry report text: without embedded images (base64 payloads, where any short run of
+    letters is chance) and, for HTML, without style sheets and scripts (the report's own code: autoescaping
+    keeps report text out of both; JSON data blocks are kept)."""
+    text = _DATA_URI.sub(" ", text)
+    return _STYLE_OR_CODE.sub(" ", text) if html else text
 
 
 def tokens(text: str) -> Iterator[str]:
@@ -196,6 +210,19 @@ class Auditor:
                 self._scan_file(path, path.relative_to(base).as_posix(), res)
         return res
 
+    def scan_texts(self, texts: Iterable[tuple[str | None, str]], rel: str) -> AuditResult:
+        """Scan text not yet written (a page being rendered): every ``(report id or None, text)`` for
+        distinctive tokens, and, where the report id is given, for that report's planted values."""
+        res = AuditResult(n_values=sum(map(len, self.values.values())), n_distinctive_tokens=len(self.distinctive))
+        texts = list(texts)
+        self._check_tokens((t for _, t in texts), rel, "rendered text", res)
+        for doc, text in texts:
+            for typ, value in self.values.get(str(doc), ()) if doc is not None else ():
+                if contains_value(text, value):
+                    res.findings.append(Finding(rel, "value", typ, f"report {doc}", _mask(value)))
+        res.files_scanned[rel] = "rendered text"
+        return res
+
     def _check_tokens(self, strings: Iterable[str], rel: str, where: str, res: AuditResult,
                       exempt: bool = False) -> None:
         seen: set[str] = set()
@@ -231,9 +258,10 @@ class Auditor:
                                exempt=name in TOKENIZER_FILES)
             res.files_scanned[rel] = "json strings and keys"
         elif suffix in TEXT_SUFFIXES:
-            self._check_tokens([path.read_text(encoding="utf-8", errors="replace")], rel, "text", res,
-                               exempt=name in TOKENIZER_FILES)
-            res.files_scanned[rel] = "text"
+            text = page_text(path.read_text(encoding="utf-8", errors="replace"), html=suffix in HTML_SUFFIXES)
+            self._check_tokens([text], rel, "text", res, exempt=name in TOKENIZER_FILES)
+            res.files_scanned[rel] = "text (without embedded images, styles and scripts)" \
+                if suffix in HTML_SUFFIXES else "text"
         elif suffix == ".pkl":
             self._check_tokens(pickle_strings(path.read_bytes()), rel, "pickle strings", res)
             res.files_scanned[rel] = "pickle string constants"
@@ -279,14 +307,20 @@ def base_vocabulary(model_dir: str | Path | None = None) -> set[str]:
     return set(tok["model"]["vocab"])
 
 
+def auditor(raw: str | Path, truth_path: str | Path, id_column: str = "RP01",
+            text_fields: Sequence[str] = ("IN07", "IN10", "IN11"), base_model: str | Path | None = None) -> Auditor:
+    """An :class:`Auditor` for the identifiers planted in ``raw`` (recorded in ``truth_path``)."""
+    truth = load_truth(truth_path, id_column)
+    raw_df = pd.read_csv(raw, dtype=str, usecols=[id_column, *text_fields], keep_default_na=False)
+    dist = distinctive_tokens(raw_df, truth.rename(columns={"doc": id_column}), id_column, text_fields)
+    return Auditor(truth, dist, base_vocabulary(base_model))
+
+
 def audit(raw: str | Path, truth_path: str | Path, roots: Sequence[str | Path] = DEFAULT_ROOTS,
           base: str | Path = ".", id_column: str = "RP01", text_fields: Sequence[str] = ("IN07", "IN10", "IN11"),
           base_model: str | Path | None = None) -> AuditResult:
     """Audit the artefacts under ``roots`` against the identifiers planted in ``raw`` (see module docstring)."""
-    truth = load_truth(truth_path, id_column)
-    raw_df = pd.read_csv(raw, dtype=str, usecols=[id_column, *text_fields], keep_default_na=False)
-    dist = distinctive_tokens(raw_df, truth.rename(columns={"doc": id_column}), id_column, text_fields)
-    return Auditor(truth, dist, base_vocabulary(base_model)).scan(roots, base)
+    return auditor(raw, truth_path, id_column, text_fields, base_model).scan(roots, base)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -308,6 +342,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.raw = args.raw or (params.get("data") or {}).get("source")
         if not args.truth:
             print(f"audit: skipped, {args.params} has no planted truth (deid.truth is null: real data)")
+            if args.out:
+                from incident_lm.core.io import write_json
+
+                write_json(args.out, {"skipped": True, "clean": None,
+                                      "reason": "deid.truth is null (real data): nothing planted to search for"})
             return 0
     res = audit(args.raw, args.truth, args.roots, id_column=args.id_column, text_fields=args.text_fields,
                 base_model=args.base_model)

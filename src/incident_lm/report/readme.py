@@ -1,6 +1,6 @@
 """Regenerate the README's generated blocks from the committed metrics (never typed by hand): the results table
-(``metrics/compare.json``), the review figures (``metrics/review.json``) and the run's cost per stage
-(``metrics/cost/``).
+(``metrics/compare.json``), the review figures (``metrics/review.json``), the run's cost per stage
+(``metrics/cost/``) and the report's plotting benchmark (``bench/results/report_libs.json``).
 
 Usage: ``python -m incident_lm.report.readme [README.md [metrics/compare.json [metrics/cost/represent]]]``
 """
@@ -52,6 +52,30 @@ def replace_named(readme: str, name: str, body: str) -> str:
     return readme.replace(old, f"{start}\n{body}{end}", 1)
 
 
+def libraries_table(bench: Mapping[str, Any]) -> str:
+    """The plotting candidates of ``bench/bench_report_libs.py`` side by side: page size, build and open time,
+    external URLs left in the page, per number of points on the map."""
+    rows = bench["rows"]
+    points = sorted({r["points"] for r in rows})
+    names = list(dict.fromkeys(r["candidate"] for r in rows))
+    by = {(r["candidate"], r["points"]): r for r in rows}
+    head = "| candidate | " + " | ".join(f"{p:,} points: page MB, open s" for p in points) + " | URLs in page |\n"
+    lines = [head, "|---|" + "---|" * len(points) + "---|\n"]
+    for name in names:
+        cells, urls = [], set()
+        for p in points:
+            r = by.get((name, p), {})
+            if "error" in r:
+                cells.append("fails: " + str(r["error"]).split(":")[0])
+            else:
+                cells.append(f"{r.get('bytes', 0) / 1e6:.2f}, {r.get('open_s', float('nan')):.2f}")
+                urls.add(r.get("external_urls", 0))
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {', '.join(map(str, sorted(urls))) or '–'} |\n")
+    env = bench.get("environment", {})
+    return "".join(lines) + (f"\nMeasured by `bench/bench_report_libs.py` ({env.get('cpus', '?')} CPUs, load "
+                             f"{env.get('loadavg', '?')}); open = headless Chromium time less an empty page's.\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
     readme_path, compare_path, cost_dir = args + list(DEFAULTS[len(args):])
@@ -61,6 +85,9 @@ def main(argv: list[str] | None = None) -> None:
     if (metrics_dir / "review.json").exists():
         readme = replace_named(readme, "review", review_table(read_json(metrics_dir / "review.json")))
     readme = replace_named(readme, "cost", cost_table(Path(cost_dir).parent))
+    libs = Path(readme_path).parent / "bench" / "results" / "report_libs.json"
+    if libs.exists():
+        readme = replace_named(readme, "report-libs", libraries_table(read_json(libs)))
     write_text(readme_path, readme)
 
 

@@ -66,7 +66,7 @@ def review_table(m: Mapping[str, Any]) -> str:
     return head + "".join(f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in rows)
 
 
-def _stage_costs(cost_dir: str | Path) -> list[tuple[str, float]]:
+def _stage_costs(cost_dir: str | Path) -> list[tuple[str, float, float | None]]:
     out = []
     root = Path(cost_dir)
     for path in sorted(root.rglob("*.json")):
@@ -75,15 +75,19 @@ def _stage_costs(cost_dir: str | Path) -> list[tuple[str, float]]:
             continue
         rel = path.relative_to(root).with_suffix("")
         name = "@".join(rel.parts) if len(rel.parts) > 1 else rel.parts[0]
-        out.append((name, float(data["wall_seconds"])))
+        out.append((name, float(data["wall_seconds"]), (data.get("machine") or {}).get("load_1min")))
     return out
 
 
 def cost_table(cost_dir: str | Path = "metrics/cost") -> str:
-    """Wall time per stage of the committed run, longest first, and the total."""
+    """Wall time per stage of the committed run, longest first, the total, and the machine's load (the
+    1-minute load average each stage recorded at its end: above the core count, something else was running)."""
     costs = sorted(_stage_costs(cost_dir), key=lambda x: -x[1])
-    total = sum(s for _, s in costs)
-    lines = [f"Wall time of the committed run: {total / 60:.1f} min over {len(costs)} stages.\n\n",
+    total = sum(s for _, s, _ in costs)
+    loads = sorted(x for *_, x in costs if x is not None)
+    load = f" Load average at the stages' ends: median {loads[len(loads) // 2]:.1f}, max {loads[-1]:.1f}." \
+        if loads else ""
+    lines = [f"Wall time of the committed run: {total / 60:.1f} min over {len(costs)} stages.{load}\n\n",
              "| stage | wall s |\n|---|---|\n"]
-    lines += [f"| `{name}` | {s:.0f} |\n" for name, s in costs]
+    lines += [f"| `{name}` | {s:.0f} |\n" for name, s, _ in costs]
     return "".join(lines)

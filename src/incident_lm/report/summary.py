@@ -13,6 +13,8 @@ from incident_lm.report.tables import load_costs, results_table
 
 #: Files a user opens after a run, with what each holds.
 OUTPUTS = (
+    ("reports/index.html", "the report: open it in a browser (offline, one file)"),
+    ("reports/summary.md", "the report's answers in Markdown"),
     ("reports/results.md", "the comparison table (this one) and the best representation"),
     ("metrics/eval/", "every score of each representation (probe per class, clusters, retrieval)"),
     ("metrics/data.json, metrics/deid.json", "rows read and dropped, redactions, de-identification scores"),
