@@ -224,7 +224,7 @@ def _expected() -> dict[str, set[str]]:
         "src/incident_lm/evaluate/probe.py": evaluate | {"fasttext_supervised", "compare", "review", "report"},
         "src/incident_lm/review/themes.py": {"review", "report"},
         "src/incident_lm/report/tables.py": {"compare", "report"},
-        "src/incident_lm/report/assets/report.js": {"report"},
+        "src/incident_lm/report/assets/report.js": {"compare", "report"},  # compare declares the report folder
         "src/incident_lm/audit.py": checks,
         "stages/evaluate.py": evaluate,
     }
@@ -290,7 +290,7 @@ def test_exp_run_on_fasttext_param_reruns_only_fasttext_stages(pipeline_repo: Pa
     commit(pipeline_repo, "before fastText experiment")
     out = sh(["dvc", "exp", "run", "-S", "fasttext.epoch=2"], pipeline_repo)
     pooled = {n for n in reps() if n.startswith("fasttext_")}
-    expected = {"train_fasttext", "compare", "review"} | {f"represent@{n}" for n in pooled} | {
+    expected = {"train_fasttext", "compare", "review", "audit", "report"} | {f"represent@{n}" for n in pooled} | {
         f"evaluate@{n}" for n in pooled}
     assert ran(out) == expected, out.stdout
 
