@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: env pipeline test lint readme audit
+.PHONY: env pipeline test lint readme audit restore
 
 env: $(STAMP)
 
@@ -35,3 +35,7 @@ audit: $(STAMP)
 
 readme: $(STAMP)
 	$(PY) -m incident_lm.report.readme README.md metrics/compare.json metrics/cost/represent
+
+# after a run that was killed outright: put every stage's last good outputs back, as dvc.lock records them
+restore: $(STAMP)
+	$(PY) -m incident_lm.restore

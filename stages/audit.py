@@ -7,13 +7,12 @@ The result, ``metrics/audit.json``, is shown in the report; see ``incident_lm.au
 """
 
 import argparse
-import os
 import sys
 import time
 
 from incident_lm.audit import main
 from incident_lm.core.io import write_json
-from incident_lm.core.stage import peak_rss_mb
+from incident_lm.core.stage import cost_record
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(add_help=False)
@@ -22,8 +21,5 @@ if __name__ == "__main__":
     t0, c0 = time.perf_counter(), time.process_time()
     status = main(rest)
     if known.cost:
-        write_json(known.cost, {"stage": "audit", "wall_seconds": round(time.perf_counter() - t0, 3),
-                                "cpu_seconds": round(time.process_time() - c0, 3), "peak_rss_mb": round(peak_rss_mb(), 1),
-                                "exit_status": status, "machine": {"cpus": os.cpu_count(),
-                                                                   "load_1min": round(os.getloadavg()[0], 2)}})
+        write_json(known.cost, cost_record("audit", t0, c0, {"exit_status": status}))
     sys.exit(status)

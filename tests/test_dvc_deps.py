@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("evaluate",),
     ("review",),
     ("report",),
-    ("audit", "search"),
+    ("audit", "search", "restore"),
 ]
 RANK = {folder: i for i, layer in enumerate(LAYERS) for folder in layer}
 

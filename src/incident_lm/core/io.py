@@ -20,6 +20,18 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+#: Set by :func:`incident_lm.core.stage.run` under DVC: the running stage's scratch folder, emptied when the
+#: stage next starts, so a killed stage leaves no temporary folder behind for long.
+SCRATCH_ENV = "INCIDENT_LM_SCRATCH"
+
+
+def temp_dir(prefix: str) -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory in the running stage's scratch folder (the system's outside a stage)."""
+    base = os.environ.get(SCRATCH_ENV)
+    if base:
+        os.makedirs(base, exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=base or None)
+
 
 def _umask() -> int:
     mask = os.umask(0)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from incident_lm.core.io import temp_dir
 from incident_lm.core.params import param
 from incident_lm.evaluate.probe import check_target, classification_scores, floors
 from incident_lm.text.tokenize import tokenize
@@ -87,7 +87,7 @@ def train_classifier(texts: Sequence[str], labels: Sequence[str], cfg: FastTextC
 
     labels = [str(y) for y in labels]
     codec = LabelCodec(labels)
-    with tempfile.TemporaryDirectory(prefix="fasttext-sup-") as tmp:
+    with temp_dir("fasttext-sup-") as tmp:
         path = Path(tmp) / "train.txt"
         with path.open("w", encoding="utf-8") as fh:
             for text, label in zip(texts, labels, strict=True):

@@ -27,7 +27,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from typing import Any, Literal
 
 from tqdm.auto import tqdm
 
+from incident_lm.core.io import temp_dir
 from incident_lm.core.params import Section, as_plain, param
 from incident_lm.text.tokenize import tokenize
 from incident_lm.wordvec.neighbours import DEFAULT_PROBES
@@ -182,7 +182,7 @@ def train_word_vectors(texts: Sequence[str], params: FastTextParams, *,
         ``stats``: ``n_train_docs``, ``n_train_tokens``, ``vocab_size``, ``train_seconds`` and
         ``train_words_per_second`` (tokens x epochs / seconds, tokenisation excluded).
     """
-    with tempfile.TemporaryDirectory(prefix="fasttext-") as tmp:
+    with temp_dir("fasttext-") as tmp:
         corpus = Path(tmp) / "train.txt"
         n_lines, n_tokens = write_training_text(texts, corpus)
         if n_tokens == 0:
