@@ -90,8 +90,7 @@ def cache_dir(root: Path) -> Path:
     return root / ".dvc" / "cache"
 
 
-def _cached(root: Path, md5: str) -> Path | None:
-    cache = cache_dir(root)
+def _cached(cache: Path, md5: str) -> Path | None:
     for p in (cache / "files" / "md5" / md5[:2] / md5[2:], cache / md5[:2] / md5[2:]):  # DVC 3, then DVC 2
         if p.exists():
             return p
@@ -133,7 +132,7 @@ def _restore_file(root: Path, rel: str, md5: str) -> str:
     path = root / rel
     if path.is_file() and file_md5(path) == md5:
         return "intact"
-    src: Path | bytes | None = _cached(root, md5) or _kept(root, md5) or _from_git(root, rel, md5)
+    src: Path | bytes | None = _cached(cache_dir(root), md5) or _kept(root, md5) or _from_git(root, rel, md5)
     if src is None:
         return "not in the DVC cache, the keep store or git HEAD"
     if path.is_dir():
@@ -153,7 +152,8 @@ def _dir_intact(path: Path, entries: list[dict[str, str]]) -> bool:
 
 
 def _restore_dir(root: Path, rel: str, md5: str) -> str:
-    manifest = _cached(root, md5)
+    cache = cache_dir(root)
+    manifest = _cached(cache, md5)
     if manifest is None:
         return "its listing is not in the DVC cache"
     entries = json.loads(manifest.read_text(encoding="utf-8"))
@@ -162,7 +162,7 @@ def _restore_dir(root: Path, rel: str, md5: str) -> str:
         return "intact"
     sources = []
     for e in entries:
-        src = _cached(root, e["md5"])
+        src = _cached(cache, e["md5"])
         if src is None:
             return f"{e['relpath']} is not in the DVC cache"
         sources.append((e["relpath"], src))
@@ -182,14 +182,14 @@ def _restore_dir(root: Path, rel: str, md5: str) -> str:
     return "restored"
 
 
-def _outs(root: Path, stage: str) -> Iterator[tuple[str, str]]:
-    entry = read_lock(root).get(stage) or {}
+def _outs(root: Path, stage: str, lock: dict[str, Any] | None = None) -> Iterator[tuple[str, str]]:
+    entry = (read_lock(root) if lock is None else lock).get(stage) or {}
     for out in entry.get("outs", []) or []:
         if out.get("md5"):
             yield out["path"], out["md5"]
 
 
-def restore_stage(stage: str, root: str | Path = ".") -> RestoreReport:
+def restore_stage(stage: str, root: str | Path = ".", lock: dict[str, Any] | None = None) -> RestoreReport:
     """Put back every output of ``stage`` that differs from what ``dvc.lock`` records.
 
     Parameters
@@ -198,6 +198,8 @@ def restore_stage(stage: str, root: str | Path = ".") -> RestoreReport:
         The stage's name in ``dvc.lock`` (``"prepare"``, ``"represent@tfidf"``).
     root : path
         The DVC project root.
+    lock : dict, optional
+        The ``stages`` mapping of ``dvc.lock`` when already read (:func:`read_lock`).
 
     Returns
     -------
@@ -206,7 +208,7 @@ def restore_stage(stage: str, root: str | Path = ".") -> RestoreReport:
     """
     root = Path(root)
     report = RestoreReport(stage)
-    for rel, md5 in _outs(root, stage):
+    for rel, md5 in _outs(root, stage, lock):
         try:
             how = _restore_dir(root, rel, md5) if md5.endswith(".dir") else _restore_file(root, rel, md5)
         except OSError as exc:
@@ -223,11 +225,12 @@ def restore_stage(stage: str, root: str | Path = ".") -> RestoreReport:
 def restore_all(root: str | Path = ".", stages: list[str] | None = None) -> list[RestoreReport]:
     """:func:`restore_stage` for ``stages`` (default: every stage in ``dvc.lock``)."""
     root = Path(root)
-    names = stages if stages else list(read_lock(root))
-    unknown = [s for s in names if s not in read_lock(root)]
+    lock = read_lock(root)
+    names = stages if stages else list(lock)
+    unknown = [s for s in names if s not in lock]
     if unknown:
         raise KeyError(f"not in {root / 'dvc.lock'}: {', '.join(unknown)}")
-    return [restore_stage(s, root) for s in names]
+    return [restore_stage(s, root, lock) for s in names]
 
 
 def keep_outputs(stage: str, root: str | Path = ".") -> int:
@@ -238,10 +241,11 @@ def keep_outputs(stage: str, root: str | Path = ".") -> int:
     not in the DVC cache), and each is stored under the MD5 of its new content.
     """
     root = Path(root)
+    cache = cache_dir(root)
     n = 0
     for rel, md5 in _outs(root, stage):
         path = root / rel
-        if md5.endswith(".dir") or _cached(root, md5) is not None or not path.is_file():
+        if md5.endswith(".dir") or _cached(cache, md5) is not None or not path.is_file():
             continue
         if path.stat().st_size > MAX_KEEP_BYTES:
             continue

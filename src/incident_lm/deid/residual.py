@@ -32,6 +32,7 @@ from typing import Any
 
 from incident_lm.deid.config import Span
 from incident_lm.deid.names import word_list
+from incident_lm.deid.structured import nhs_number_valid
 
 RESIDUAL_TYPES: tuple[str, ...] = ("NHS_NUMBER", "PHONE", "POSTCODE", "EMAIL", "DATE", "HOSPITAL_NUMBER",
                                    "PERSON")
@@ -78,15 +79,6 @@ _NOT_NAMES = frozenset(w.lower() for w in word_list("not_names")) | frozenset(
      "attended", "stated", "said", "from", "for", "with", "of", "a", "an", "as", "also", "then", "did", "not",
      "person", "patient", "pt", "on-call", "oncall", "bleeped", "contacted", "spoke", "asked", "came", "saw",
      "checked", "gave", "felt", "noted", "confirmed", "found", "explained", "administered", "prescribed"})
-
-
-def nhs_valid(digits: str) -> bool:
-    """Modulus 11 check of a 10-digit NHS number (check digit 10 is invalid, 11 is 0)."""
-    if len(digits) != 10:
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = (11 - total % 11) % 11
-    return check != 10 and check == int(digits[9])
 
 
 def _valid_dm(a: int, b: int) -> bool:
@@ -154,7 +146,7 @@ class ResidualScanner:
                 continue  # dates, doses and scores use slashes; NHS numbers only as 3/3/4
             if ":" in run or (run.count(".") == 1 and re.fullmatch(r"\d+\.\d+", run)):
                 continue  # times and decimals
-            if len(digits) == 10 and nhs_valid(digits):
+            if len(digits) == 10 and nhs_number_valid(digits):
                 hits.append((m.start(), m.end(), "NHS_NUMBER"))
                 continue
             rest = digits[2:] if run.startswith("+44") else digits[4:] if run.lstrip("(").startswith("0044") else None
