@@ -310,3 +310,45 @@ def test_raw_csv_round_trip_of_fixture_is_clean() -> None:
                  FIXTURES / "vaers" / "1990VAERSDATA.csv", FIXTURES / "vaers" / "1990VAERSVAX.csv"):
         rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
         assert len({len(r) for r in rows}) == 1, path
+
+
+# --- residual-risk scan of the kept text (no ground truth needed) ------------------------------------------
+
+LEFTOVER_ROWS = [  # identifiers a de-identifier restricted to dates leaves in: the scan must see them
+    'N9001,2023-01-05,2023-01-06,Acute,PSI,Medication,Omitted,Adult,1 No harm,,,'
+    '"Wrong wristband, NHS number 943 476 5919 on it, found on the ward.",Review.,Staffing.,ORG1',
+    'N9002,2023-01-05,2023-01-06,Acute,PSI,Medication,Omitted,Adult,1 No harm,,,'
+    '"Relative emailed j.smith@nhs.net to complain about the omitted dose.",Review.,Staffing.,ORG1',
+]
+
+
+def test_residual_scan_finds_leftovers_in_the_prepared_text(tmp_path: Path) -> None:
+    src = nrls_csv(tmp_path / "left.csv", n=30, extra=LEFTOVER_ROWS)
+    df, _, deid = prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1},
+                          {"types": ["DATE"], "truth": None})
+    res = deid["residual"]
+    assert res["n_reports"] == len(df) == 32
+    assert res["by_type"]["NHS_NUMBER"] == 1 and res["by_type"]["EMAIL"] == 1 and res["hits"] == 2
+    assert res["pass"] is True and res["max_residual"] is None  # reported, not enforced, by default
+    assert {it["id"] for it in res["sample"]} == {"N9001", "N9002"}
+    shown = json.dumps(res["sample"])
+    assert "5919" not in shown and "smith@" not in shown  # the sample is masked
+
+
+def test_residual_scan_passes_a_clean_prepared_file(tmp_path: Path) -> None:
+    src = nrls_csv(tmp_path / "clean.csv", n=30, extra=LEFTOVER_ROWS)
+    _, _, deid = prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1},
+                         {"truth": None, "max_residual": 0})
+    assert deid["residual"]["hits"] == 0 and deid["residual"]["pass"] is True
+
+
+def test_residual_scan_above_the_limit_fails_and_keeps_earlier_outputs(tmp_path: Path,
+                                                                        good_run: dict[str, str]) -> None:
+    src = nrls_csv(tmp_path / "left.csv", n=30, extra=LEFTOVER_ROWS)
+    with pytest.raises(DataError) as exc:
+        prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1},
+                {"types": ["DATE"], "truth": None, "max_residual": 1})
+    msg = str(exc.value)
+    assert "deid.max_residual = 1" in msg and "NHS_NUMBER 1" in msg and "EMAIL 1" in msg
+    assert "N9001" in msg and "5919" not in msg
+    assert_unchanged(good_run)

@@ -46,6 +46,7 @@ from incident_lm.data.load import (
 from incident_lm.data.presets import VAERS_FLAGS
 from incident_lm.data.records import ROW_DROP_REASONS, Records, RecordSpec, field_label_names, prepare_records
 from incident_lm.deid import TYPES, DeidConfig, Deidentifier
+from incident_lm.deid.residual import ResidualScan, lower_case_words, ordinary_words
 from incident_lm.deid.score import contains_value, load_truth, score_redactions, spans_frame
 
 log = logging.getLogger("incident_lm.prepare")
@@ -161,6 +162,7 @@ class _State:
     dates_missing: int = 0
     timing: Counter[str] = field(default_factory=Counter)
     kept: int = 0
+    lower_words: Counter[str] = field(default_factory=Counter)
 
     def add(self, rec: Records, truth_docs: set[str] | None) -> pd.DataFrame:
         """Fold one chunk's records into the totals; return its kept rows (duplicates of earlier rows dropped)."""
@@ -196,6 +198,7 @@ class _State:
             self.labels.setdefault(role, Counter()).update(out[role].tolist())
         self.words.append(words[keep])
         self.kept += len(out)
+        lower_case_words(out["text"].tolist(), self.lower_words)  # the residual scan's ordinary words
         return out
 
 
@@ -334,7 +337,8 @@ def prepare(cfg: DataConfig, deid_cfg: DeidConfig, out_path: str | Path = "data/
              "total %.1fs", t_open, state.timing["read"], state.timing["deid"], rate, state.timing["clean"],
              state.timing["write"] + state.timing["final"], total)
     cost = {"rows_read": state.rows_read, "open_seconds": round(t_open, 3),
-            **{f"{k}_seconds": round(state.timing[k], 3) for k in ("read", "deid", "clean", "write", "final")},
+            **{f"{k}_seconds": round(state.timing[k], 3)
+               for k in ("read", "deid", "clean", "write", "final", "residual")},
             "deid_reports_per_second": round(rate, 1), "seconds": round(total, 3)}
     return {"data": data_m, "deid": deid_m, "cost": cost}
 
@@ -364,6 +368,15 @@ def _check_read(cfg: DataConfig, sources: list[_Source], read_stats: list[ReadSt
                         f"data.min_text_words and the text columns ({TEXT_KEY})")
 
 
+def residual_error(residual: dict[str, Any], where: str | Path) -> str:
+    """The message of a failed residual scan: counts per type and a few masked excerpts to review."""
+    counts = ", ".join(f"{t} {c}" for t, c in residual["by_type"].items() if c)
+    shown = "; ".join(f"{it['id']} {it['type']}: {it['excerpt']}" for it in residual["sample"][:5])
+    return (f"{where}: the residual-risk scan found {residual['hits']} identifier-shaped string(s) left after "
+            f"de-identification ({counts}), above deid.max_residual = {residual['max_residual']}. Masked "
+            f"examples: {shown}. Add local names to deid.extra_names, or raise deid.max_residual after review")
+
+
 def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: list[ReadStats],
               sources: list[_Source], roles: list[str], tmp1: Path, out_path: Path, truth: pd.DataFrame | None,
               data_metrics: str | Path, deid_metrics: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -388,6 +401,7 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
                 leak_values.setdefault(doc, []).append((typ, value))
     leaked: Counter[str] = Counter()
     checked = 0
+    scan = ResidualScan(ordinary=ordinary_words(state.lower_words))
 
     schema = _schema(roles)
     # all three outputs are renamed into place only after every one was written
@@ -405,6 +419,9 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
                             checked += 1
                             if contains_value(text, value):
                                 leaked[typ] += 1
+                t_scan = time.perf_counter()
+                scan.add(df["id"].tolist(), df["text"].tolist())
+                state.timing["residual"] += time.perf_counter() - t_scan
                 df["date"] = df["date"].astype("datetime64[ns]")
                 writer.write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False))
         finally:
@@ -456,6 +473,11 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
             if deid_cfg.enforce_targets and not scores["targets"]["all_pass"]:
                 raise DataError(f"de-identification misses its targets ({scores['targets']}); "
                                 f"deid.enforce_targets is true")
+        deid_m["residual"] = residual = scan.to_dict(deid_cfg.max_residual)
+        log.info("residual scan: %d identifier-shaped hit(s) in %d kept reports %s", residual["hits"],
+                 residual["n_reports"], {t: c for t, c in residual["by_type"].items() if c})
+        if not residual["pass"]:
+            raise DataError(residual_error(residual, out_path))
         write_json(tmp_dm, data_m)
         write_json(tmp_deid, deid_m)
     state.timing["final"] += time.perf_counter() - t0

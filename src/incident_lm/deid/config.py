@@ -48,6 +48,10 @@ class DeidConfig:
         Recall and precision targets of the scoring.
     enforce_targets : bool
         Fail the prepare stage when a target is missed.
+    max_residual : int or None
+        The residual-risk scan (:mod:`incident_lm.deid.residual`) runs over the kept text of every prepared
+        report; more identifier-shaped hits than this fail the stage (``None``: counted and sampled, never
+        failed). It needs no ground truth, so it is the check that holds on real exports.
     """
 
     types: tuple[str, ...] | None = None
@@ -58,6 +62,7 @@ class DeidConfig:
     truth: str | None = None
     targets: DeidTargets = param(default_factory=DeidTargets)
     enforce_targets: bool = False
+    max_residual: int | None = param(None, min=0)
 
     def __post_init__(self) -> None:
         bad = [t for t in self.types or () if t not in TYPES]
