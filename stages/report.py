@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from incident_lm.audit import auditor, page_text
+from incident_lm.audit import auditor, corpus_ordinary_words, page_text
 from incident_lm.core import stage
 from incident_lm.core.artefacts import read_split
 from incident_lm.core.errors import DataError
 from incident_lm.core.io import read_json, write_csv, write_text
 from incident_lm.core.params import load_params, load_section, read_section
+from incident_lm.deid.residual import ResidualScan
 from incident_lm.report.html import (
     ReportConfig,
     ReportInputs,
@@ -58,13 +59,21 @@ def _self_audit(ctx: dict, page: str, summary: str, args: argparse.Namespace) ->
     """Search the rendered text for planted identifiers; raise before anything is written."""
     params = load_params(args.params)
     truth = (params.get("deid") or {}).get("truth")
-    if not truth:
-        return "skipped (deid.truth is null)"
-    found = []
     shown = [(t_id, x) for t in ctx["themes"] for t_id, x in t["excerpts"]]
     shown += [(str(r["id"]), str(r.get("excerpt", ""))) for r in ctx["queue"]]
     shown += [(str(d[f"id_{s}"]), str(d[f"excerpt_{s}"])) for d in ctx["duplicates"] for s in "ab"]
     shown += [(i, x) for e in ctx["emerging"]["themes"] for i, x in e["examples"]]
+    if not truth:  # real data: the residual-risk scan of every excerpt shown and of the summary
+        limit = (params.get("deid") or {}).get("max_residual")
+        scan = ResidualScan(ordinary=corpus_ordinary_words(args.input))
+        scan.add([i for i, _ in shown] + [str(args.summary)], [x for _, x in shown] + [summary])
+        res = scan.to_dict(limit)
+        if not res["pass"]:
+            raise DataError(f"{res['hits']} identifier-shaped string(s) would be written to the report, above "
+                            f"deid.max_residual = {limit}: " + "; ".join(f"{it['id']} {it['type']}: {it['excerpt']}"
+                                                                         for it in res["sample"][:5]))
+        return f"no planted truth; residual-risk scan of {len(shown)} excerpts: {res['hits']} hit(s)"
+    found = []
     check = auditor(params["data"]["source"], truth)
     for rel, text, per_report in ((args.out, page, shown), (args.summary, summary, [])):
         res = check.scan_texts([(None, page_text(text)), *per_report], rel)

@@ -148,5 +148,29 @@ def test_cli_reads_truth_from_params_and_skips_without_it(tmp_path: Path, monkey
     (tmp_path / "params.yaml").write_text("data: {source: raw.csv}\ndeid: {truth: truth.csv}\n")
     assert main(["--roots", "reports"]) == 1
     (tmp_path / "params.yaml").write_text("data: {source: raw.csv}\ndeid: {truth: null}\n")
-    assert main(["--roots", "reports"]) == 0
-    assert "skipped" in capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["--roots", "reports", "--out", "audit.json"]) == 0  # nothing planted to search for ...
+    assert "the residual-risk scan is the audit" in capsys.readouterr().out
+    out = json.loads((tmp_path / "audit.json").read_text())
+    assert out["truth"] is None and out["residual"]["hits"] == 0 and out["residual"]["n_files"] == 1
+
+
+def test_without_truth_the_residual_scan_audits_every_artefact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    _write_clean_artefacts(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("data: {source: raw.csv}\ndeid: {truth: null, max_residual: 1}\n")
+    args = ["--roots", "data", "models", "metrics", "reports", "--out", "audit.json"]
+    assert main(args) == 0
+    # leftovers of two kinds in two artefacts: a report table and a metrics file
+    pd.DataFrame({"id": ["B1"], "text": ["Wrong band: NHS 943-476-5919 on the wrist"]}).to_parquet(
+        tmp_path / "data" / "leak.parquet")
+    (tmp_path / "metrics" / "x.json").write_text(json.dumps({"note": "ring ward on 07700 900123"}))
+    assert main(args) == 1  # two hits, above deid.max_residual = 1
+    res = json.loads((tmp_path / "audit.json").read_text())["residual"]
+    assert res["by_file"] == {"data/leak.parquet": {"NHS_NUMBER": 1}, "metrics/x.json": {"PHONE": 1}}
+    assert res["pass"] is False and res["hits"] == 2
+    assert {it["id"] for it in res["sample"]} == {"B1", "metrics/x.json json"}
+    assert "5919" not in json.dumps(res["sample"]) and "900123" not in json.dumps(res["sample"])
+    (tmp_path / "params.yaml").write_text("data: {source: raw.csv}\ndeid: {truth: null}\n")
+    assert main(args) == 0  # no limit: counted and sampled, not failed

@@ -93,16 +93,23 @@ def test_nothing_to_reproduce_after_vaers_repro(vaers_repo: Path) -> None:
     assert json.loads(status or "{}") == {}
 
 
-def test_identifier_audit_is_skipped_without_planted_truth(vaers_repo: Path) -> None:
+def test_without_planted_truth_the_audit_is_the_residual_scan(vaers_repo: Path) -> None:
     res = sh(["python", "-m", "incident_lm.audit"], vaers_repo)
-    assert "skipped" in res.stdout and "deid.truth is null" in res.stdout
+    assert "deid.truth is null" in res.stdout and "the residual-risk scan is the audit" in res.stdout
+    deid = json.loads((vaers_repo / "metrics" / "deid.json").read_text())
+    data = json.loads((vaers_repo / "metrics" / "data.json").read_text())
+    assert deid["residual"]["n_reports"] == data["rows_kept"]
 
 
 def test_report_builds_on_vaers_without_truth(vaers_repo: Path) -> None:
     audit = json.loads((vaers_repo / "metrics" / "audit.json").read_text())
-    assert audit["skipped"] and "deid.truth is null" in audit["reason"]
+    assert audit["truth"] is None and audit["clean"] is None
+    residual = audit["residual"]
+    assert residual["n_files"] > 10 and residual["pass"] is True  # no limit set: counted, never failed
+    assert sum(residual["by_type"].values()) == residual["hits"]
+    assert sum(sum(h.values()) for h in residual["by_file"].values()) == residual["hits"]
     cost = json.loads((vaers_repo / "metrics" / "cost" / "report.json").read_text())
-    assert cost["self_audit"].startswith("skipped") and cost["themes"] >= 8
+    assert cost["self_audit"].startswith("no planted truth; residual-risk scan") and cost["themes"] >= 8
     html = (vaers_repo / "reports" / "index.html").read_text(encoding="utf-8")
     assert "No planted truth (real data)" in html and "No month had enough history to test." in html
     assert "DTP" in html  # the vaccine types are VAERS's categories

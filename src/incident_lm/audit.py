@@ -20,8 +20,14 @@ model is not learnt from the data: its tokens that are in ``exempt_tokens`` are 
 
     python -m incident_lm.audit --out reports/audit.json   # exit status 1 when anything is found
 
-``--raw`` and ``--truth`` default to ``data.source`` and ``deid.truth`` in params.yaml; with no truth (real data)
-the audit is skipped.
+``--raw`` and ``--truth`` default to ``data.source`` and ``deid.truth`` in params.yaml.
+
+Residual-risk scan
+    Whether or not anything was planted, the strings of every artefact also go through the residual-risk scan
+    (:mod:`incident_lm.deid.residual`: valid-checksum NHS numbers whatever their separators, postcode-,
+    phone- and email-shaped strings, dates, record numbers, capitalised words after titles and roles), with the
+    prepared corpus's lower-case words as ordinary words. On real data (``deid.truth: null``) this is the
+    audit; above ``deid.max_residual`` hits it fails (``null``: counted and sampled, never failed).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import pickletools
 import re
 import struct
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +48,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from incident_lm.deid.residual import ResidualScan, lower_case_words, ordinary_words
 from incident_lm.deid.score import contains_value, load_truth
 from incident_lm.encoders.hf import resolve_model_dir
 
@@ -232,69 +240,128 @@ class Auditor:
                     seen.add(t)
                     res.findings.append(Finding(rel, "token", self.distinctive[t], where, _mask(t)))
 
-    def _scan_table(self, path: Path, rel: str, res: AuditResult) -> None:
+    def _scan_file(self, path: Path, rel: str, res: AuditResult) -> None:
+        art = read_artefact(path)
+        if art.how is None:
+            (res.files_unscanned if art.unknown else res.files_skipped)[rel] = art.why
+            return
+        for part in art.parts:
+            self._check_tokens(part.strings, rel, part.where, res, exempt=part.exempt)
+            if part.ids is None:
+                continue
+            for doc, text in zip(part.ids, part.strings, strict=True):
+                for typ, value in self.values.get(doc, ()):
+                    if contains_value(text, value):
+                        res.findings.append(Finding(rel, "value", typ, f"report {doc}, {part.where}", _mask(value)))
+        res.files_scanned[rel] = art.how
+
+
+@dataclass
+class Part:
+    """Strings of one part of an artefact (a column, the JSON strings, a vocabulary)."""
+
+    where: str
+    strings: list[str]
+    ids: list[str] | None = None   # the report id of each string (document-level tables)
+    exempt: bool = False           # a tokenizer vocabulary: base-model tokens are not leaks
+
+
+@dataclass
+class Artefact:
+    """What :func:`read_artefact` found: how the file was read and its text parts, or why it holds none."""
+
+    how: str | None
+    parts: list[Part] = field(default_factory=list)
+    why: str = ""
+    unknown: bool = False
+
+
+def read_artefact(path: Path) -> Artefact:
+    """The strings of one artefact, read in the form that exposes its text (see the module docstring)."""
+    suffix, name = path.suffix.lower(), path.name
+    if suffix == ".parquet":
         table = pq.read_table(path)
         cols = [f.name for f in table.schema if str(f.type) in ("string", "large_string")]
         df = table.select(cols).to_pandas()
-        ids = df["id"].astype(str) if "id" in df.columns else None
-        for col in cols:
-            texts = df[col].astype(object).where(df[col].notna(), "")
-            self._check_tokens(texts, rel, f"column {col}", res)
-            if ids is None or col == "id":
+        ids = df["id"].astype(str).tolist() if "id" in df.columns else None
+        parts = [Part(f"column {c}", df[c].astype(object).where(df[c].notna(), "").tolist(),
+                      ids if c != "id" else None) for c in cols]
+        return Artefact(f"parquet string columns {cols}", parts)
+    if suffix == ".json":
+        strings = list(_json_strings(json.loads(path.read_text(encoding="utf-8"))))
+        return Artefact("json strings and keys", [Part("json", strings, exempt=name in TOKENIZER_FILES)])
+    if suffix in TEXT_SUFFIXES:
+        html = suffix in HTML_SUFFIXES
+        text = page_text(path.read_text(encoding="utf-8", errors="replace"), html=html)
+        return Artefact("text (without embedded images, styles and scripts)" if html else "text",
+                        [Part("text", [text], exempt=name in TOKENIZER_FILES)])
+    if suffix == ".pkl":
+        return Artefact("pickle string constants", [Part("pickle strings", list(pickle_strings(path.read_bytes())))])
+    if name in FASTTEXT_FILES:
+        from incident_lm.wordvec.vectors import load_word_vectors
+
+        return Artefact("fastText vocabulary", [Part("fastText vocabulary", list(load_word_vectors(path.parent).words))])
+    if suffix == ".safetensors":
+        return Artefact("safetensors header (weights are numbers)",
+                        [Part("safetensors header", list(_safetensors_header(path)))])
+    if suffix in (".npy", ".npz"):
+        return _read_arrays(path)
+    if suffix in NUMERIC_SUFFIXES:
+        return Artefact(None, why="model weights (numbers only)")
+    return Artefact(None, why=f"unknown format {suffix or name!r}", unknown=True)
+
+
+def _read_arrays(path: Path) -> Artefact:
+    try:
+        loaded = np.load(path, allow_pickle=False, mmap_mode="r" if path.suffix == ".npy" else None)
+    except ValueError:  # object arrays need pickle: read their string constants without unpickling
+        return Artefact("object array strings", [Part("array strings", list(pickle_strings(path.read_bytes())))])
+    arrays = [loaded] if isinstance(loaded, np.ndarray) else [loaded[k] for k in loaded.files]
+    strings = [list(s) for a in arrays if (s := _array_strings(a)) is not None]
+    if strings:
+        return Artefact("string arrays", [Part("string array", s) for s in strings])
+    return Artefact(None, why="numeric arrays: " + ", ".join(str(a.dtype) for a in arrays))
+
+
+def residual_audit(roots: Iterable[str | Path], base: str | Path = ".", ordinary: frozenset[str] = frozenset(),
+                   max_residual: int | None = None, sample_size: int = 20) -> dict[str, Any]:
+    """The residual-risk scan (:mod:`incident_lm.deid.residual`) over the strings of every artefact under
+    ``roots``: it needs no planted truth, so it is the audit that holds on real exports.
+
+    Returns the scan's totals, masked sample and pass flag (against ``max_residual``), with the hits of each
+    file in ``by_file`` and the files read.
+    """
+    base = Path(base)
+    scan = ResidualScan(sample_size=sample_size, ordinary=ordinary)
+    by_file: dict[str, dict[str, int]] = {}
+    scanned: list[str] = []
+    for root in roots:
+        top = base / root
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for path in files:
+            rel = path.relative_to(base).as_posix()
+            art = read_artefact(path)
+            if art.how is None:
                 continue
-            for doc, text in zip(ids, texts, strict=True):
-                for typ, value in self.values.get(doc, ()):
-                    if contains_value(text, value):
-                        res.findings.append(Finding(rel, "value", typ, f"report {doc}, column {col}",
-                                                    _mask(value)))
-        res.files_scanned[rel] = f"parquet string columns {cols}"
+            scanned.append(rel)
+            before = Counter(scan.counts)
+            for part in art.parts:
+                ids = part.ids or [f"{rel} {part.where}"] * len(part.strings)
+                scan.add(ids, part.strings)
+            hits = {t: c for t, c in (scan.counts - before).items() if c}
+            if hits:
+                by_file[rel] = hits
+    return {**scan.to_dict(max_residual), "by_file": by_file, "n_files": len(scanned)}
 
-    def _scan_file(self, path: Path, rel: str, res: AuditResult) -> None:
-        suffix, name = path.suffix.lower(), path.name
-        if suffix == ".parquet":
-            self._scan_table(path, rel, res)
-        elif suffix == ".json":
-            self._check_tokens(_json_strings(json.loads(path.read_text(encoding="utf-8"))), rel, "json", res,
-                               exempt=name in TOKENIZER_FILES)
-            res.files_scanned[rel] = "json strings and keys"
-        elif suffix in TEXT_SUFFIXES:
-            text = page_text(path.read_text(encoding="utf-8", errors="replace"), html=suffix in HTML_SUFFIXES)
-            self._check_tokens([text], rel, "text", res, exempt=name in TOKENIZER_FILES)
-            res.files_scanned[rel] = "text (without embedded images, styles and scripts)" \
-                if suffix in HTML_SUFFIXES else "text"
-        elif suffix == ".pkl":
-            self._check_tokens(pickle_strings(path.read_bytes()), rel, "pickle strings", res)
-            res.files_scanned[rel] = "pickle string constants"
-        elif name in FASTTEXT_FILES:
-            from incident_lm.wordvec.vectors import load_word_vectors
 
-            self._check_tokens(load_word_vectors(path.parent).words, rel, "fastText vocabulary", res)
-            res.files_scanned[rel] = "fastText vocabulary"
-        elif suffix == ".safetensors":
-            self._check_tokens(_safetensors_header(path), rel, "safetensors header", res)
-            res.files_scanned[rel] = "safetensors header (weights are numbers)"
-        elif suffix in (".npy", ".npz"):
-            self._scan_arrays(path, rel, res)
-        elif suffix in NUMERIC_SUFFIXES:
-            res.files_skipped[rel] = "model weights (numbers only)"
-        else:
-            res.files_unscanned[rel] = f"unknown format {suffix or name!r}"
-
-    def _scan_arrays(self, path: Path, rel: str, res: AuditResult) -> None:
-        try:
-            loaded = np.load(path, allow_pickle=False, mmap_mode="r" if path.suffix == ".npy" else None)
-        except ValueError:  # object arrays need pickle: read their string constants without unpickling
-            self._check_tokens(pickle_strings(path.read_bytes()), rel, "array strings", res)
-            res.files_scanned[rel] = "object array strings"
-            return
-        arrays = [loaded] if isinstance(loaded, np.ndarray) else [loaded[k] for k in loaded.files]
-        strings = [s for a in arrays if (s := _array_strings(a)) is not None]
-        if strings:
-            for s in strings:
-                self._check_tokens(s, rel, "string array", res)
-            res.files_scanned[rel] = "string arrays"
-        else:
-            res.files_skipped[rel] = "numeric arrays: " + ", ".join(str(a.dtype) for a in arrays)
+def corpus_ordinary_words(prepared: str | Path) -> frozenset[str]:
+    """Words the prepared corpus writes in lower case (the residual scan's ordinary words); empty when the
+    file is absent."""
+    path = Path(prepared)
+    if not path.is_file():
+        return frozenset()
+    texts = pq.read_table(path, columns=["text"]).column("text").to_pylist()
+    return ordinary_words(lower_case_words(texts))
 
 
 def base_vocabulary(model_dir: str | Path | None = None) -> set[str]:
@@ -325,43 +392,56 @@ def audit(raw: str | Path, truth_path: str | Path, roots: Sequence[str | Path] =
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--params", default="params.yaml", help="where --raw and --truth default from")
+    ap.add_argument("--params", default="params.yaml", help="where --raw, --truth and the limit default from")
     ap.add_argument("--raw", default=None, help="raw export with planted identifiers (default: data.source)")
-    ap.add_argument("--truth", default=None, help="planted identifiers (default: deid.truth; null skips the audit)")
+    ap.add_argument("--truth", default=None, help="planted identifiers (default: deid.truth; null: real data)")
     ap.add_argument("--roots", nargs="+", default=list(DEFAULT_ROOTS), help="artefact folders or files")
     ap.add_argument("--id-column", default="RP01", help="report id column of the raw export and the truth")
     ap.add_argument("--text-fields", nargs="+", default=["IN07", "IN10", "IN11"], help="raw free-text columns")
     ap.add_argument("--base-model", default=None, help="base model whose tokenizer vocabulary is exempt")
+    ap.add_argument("--prepared", default="data/prepared/reports.parquet",
+                    help="prepared corpus whose lower-case words are ordinary words for the residual scan")
     ap.add_argument("--out", default=None, help="write the audit as JSON here (identifiers masked)")
     args = ap.parse_args(argv)
-    if args.truth is None or args.raw is None:
-        from incident_lm.core.params import load_params
+    from incident_lm.core.params import load_params
 
-        params = load_params(args.params)
-        args.truth = args.truth or (params.get("deid") or {}).get("truth")
-        args.raw = args.raw or (params.get("data") or {}).get("source")
-        if not args.truth:
-            print(f"audit: skipped, {args.params} has no planted truth (deid.truth is null: real data)")
-            if args.out:
-                from incident_lm.core.io import write_json
-
-                write_json(args.out, {"skipped": True, "clean": None,
-                                      "reason": "deid.truth is null (real data): nothing planted to search for"})
-            return 0
-    res = audit(args.raw, args.truth, args.roots, id_column=args.id_column, text_fields=args.text_fields,
-                base_model=args.base_model)
+    params = load_params(args.params) if Path(args.params).is_file() else {}
+    deid = params.get("deid") or {}
+    if args.truth is None:
+        args.truth = deid.get("truth")
+    if args.raw is None:
+        args.raw = (params.get("data") or {}).get("source")
+    max_residual = deid.get("max_residual")
+    residual = residual_audit(args.roots, ordinary=corpus_ordinary_words(args.prepared), max_residual=max_residual)
+    print(f"audit: residual-risk scan of {residual['n_files']} files: {residual['hits']} identifier-shaped "
+          f"string(s) {({t: c for t, c in residual['by_type'].items() if c})}; deid.max_residual = {max_residual}")
+    for rel, hits in list(residual["by_file"].items())[:20]:
+        print(f"  residual {rel}: {hits}")
+    if not args.truth:
+        print(f"audit: {args.params} has no planted truth (deid.truth is null: real data); the residual-risk scan "
+              f"is the audit")
+        out: dict[str, Any] = {"truth": None, "clean": None, "residual": residual}
+        status = 0 if residual["pass"] else 1
+    else:
+        res = audit(args.raw, args.truth, args.roots, id_column=args.id_column, text_fields=args.text_fields,
+                    base_model=args.base_model)
+        out = {"truth": str(args.truth), **res.to_dict(), "residual": residual}
+        print(f"audit: {len(res.files_scanned)} files scanned, {len(res.files_skipped)} numeric files skipped, "
+              f"{len(res.files_unscanned)} unscanned; {res.n_values} planted values and "
+              f"{res.n_distinctive_tokens} distinctive tokens searched; {len(res.findings)} found")
+        for f in res.findings[:50]:
+            print(f"  {f.file}: {f.kind} {f.type} {f.masked} ({f.where})")
+        for rel, why in res.files_unscanned.items():
+            print(f"  unscanned {rel}: {why}")
+        status = 0 if res.clean and residual["pass"] else 1
+    if not residual["pass"]:
+        print(f"audit: FAILED: {residual['hits']} residual hit(s), above deid.max_residual = {max_residual}; the "
+              f"masked sample is in {args.out or 'the --out file'}")
     if args.out:
         from incident_lm.core.io import write_json
 
-        write_json(args.out, res.to_dict())
-    print(f"audit: {len(res.files_scanned)} files scanned, {len(res.files_skipped)} numeric files skipped, "
-          f"{len(res.files_unscanned)} unscanned; {res.n_values} planted values and "
-          f"{res.n_distinctive_tokens} distinctive tokens searched; {len(res.findings)} found")
-    for f in res.findings[:50]:
-        print(f"  {f.file}: {f.kind} {f.type} {f.masked} ({f.where})")
-    for rel, why in res.files_unscanned.items():
-        print(f"  unscanned {rel}: {why}")
-    return 0 if res.clean else 1
+        write_json(args.out, out)
+    return status
 
 
 if __name__ == "__main__":

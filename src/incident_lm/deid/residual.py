@@ -17,8 +17,9 @@ de-identifier's own patterns and deliberately broader than them:
 A placeholder (``[PERSON]``) is never a hit. A capitalised word that the corpus also writes in lower case is
 an ordinary word, not a name (see :func:`ordinary_words`). The scan reports counts per type, the share of reports with
 any hit, and a small sample with each hit masked (first character and length) in its de-identified
-context, for a human to review. Not yet wired into a stage: the prepare stage (with a
-``deid.max_residual`` limit) and the audit (every artefact, when no planted truth exists) are to call it.
+context, for a human to review. The prepare stage scans every kept report (``metrics/deid.json["residual"]``,
+failing above ``deid.max_residual``); the artefact audit scans the strings of every artefact
+(:func:`incident_lm.audit.residual_audit`), and the report stage the excerpts it shows.
 """
 
 from __future__ import annotations

@@ -328,9 +328,15 @@ def render_summary(ctx: Mapping[str, Any]) -> str:
     lines += [f"| {r['rank']} | {r['id']} | {_md(r.get('harm', ''))} | {_md(r.get('category', ''))} | "
               f"{_md(r.get('reason', ''))} |" for r in ctx["queue"][:10]]
     audit = ctx["audit"]
-    audit_line = ("skipped: " + audit.get("reason", "")) if audit.get("skipped") else \
-        f"{'clean' if audit.get('clean') else 'FINDINGS'}: {audit.get('n_findings', 0)} found in " \
-        f"{audit.get('n_files_scanned', 0)} files"
+    if audit.get("skipped"):
+        audit_line = "skipped: " + audit.get("reason", "")
+    elif "truth" in audit and audit["truth"] is None:
+        res = audit.get("residual") or {}
+        audit_line = (f"no planted truth; residual-risk scan of {res.get('n_files', 0)} files: "
+                      f"{res.get('hits', 0)} identifier-shaped string(s)")
+    else:
+        audit_line = (f"{'clean' if audit.get('clean') else 'FINDINGS'}: {audit.get('n_findings', 0)} found in "
+                      f"{audit.get('n_files_scanned', 0)} files")
     data = ctx["data"]
     lines += ["", "## Data and de-identification", "",
               f"- Rows read {data.get('rows_read', 0):,}, kept {data.get('rows_kept', 0):,}; dropped: "
