@@ -24,6 +24,7 @@ from incident_lm.represent import Representation, available, build, get_class, l
 from incident_lm.represent.base import check_texts, to_float32
 from incident_lm.represent.count import CountRepresentation
 from incident_lm.represent.encode import encode_to_file, fit_and_encode
+from incident_lm.represent.registry import params_errors
 from incident_lm.represent.tfidf import TfidfRepresentation
 from incident_lm.text.tokenize import TOKEN_PATTERN, tokenize
 
@@ -173,6 +174,22 @@ def test_build_names_the_params_file_of_a_section() -> None:
 def test_build_checks_values_and_names_the_key(params: dict, key: str) -> None:
     with pytest.raises(ParamsError, match=re.escape(f"params.yaml: 'my_rep.{key}' = {params[key]!r}: ")):
         build("my_rep", params)
+
+
+@pytest.mark.parametrize("params", [{"type": "tfidf", "min_df": -1}, {"type": "tfidf", "ngram_max": 0},
+                                    {"type": "tfidf", "max_df": 0.0}, {"type": "count", "max_features": -5}])
+def test_out_of_range_values_are_params_errors_before_any_fit(params: dict) -> None:
+    key = next(k for k in params if k != "type")
+    with pytest.raises(ParamsError, match=re.escape(f"'my_rep.{key}' = {params[key]!r}")), params_errors("my_rep"):
+        build("my_rep", params).fit(["a fall on the ward"] * 3)
+
+
+@pytest.mark.parametrize("rep_type", ["count", "tfidf"])
+def test_a_min_df_above_the_corpus_is_a_params_error_not_a_library_one(rep_type: str) -> None:
+    texts = ["a fall on the ward", "insulin dose omitted", "pressure ulcer on the heel"]
+    with pytest.raises(ParamsError, match=r"'my_rep\.min_df' = 10: .*3 training texts.*lower min_df"), \
+            params_errors("my_rep"):
+        build("my_rep", {"type": rep_type, "min_df": 10}).fit(texts)
 
 
 def test_register_twice_with_another_class_raises() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import scipy.sparse as sp
@@ -53,11 +54,12 @@ class CountRepresentation(Representation):
         """Learn the vocabulary (and IDF, LSA) from the training texts ``X``; ``y`` is ignored."""
         self.check_params()
         texts = check_texts(X)
-        self.vectorizer_ = CountVectorizer(
-            lowercase=True, token_pattern=TOKEN_PATTERN, min_df=self.min_df, max_df=self.max_df,
-            ngram_range=(1, self.ngram_max), max_features=self.max_features, binary=self.binary,
-            dtype="float32",
-        ).fit(texts)
+        with vocabulary_errors(self, len(texts)):
+            self.vectorizer_ = CountVectorizer(
+                lowercase=True, token_pattern=TOKEN_PATTERN, min_df=self.min_df, max_df=self.max_df,
+                ngram_range=(1, self.ngram_max), max_features=self.max_features, binary=self.binary,
+                dtype="float32",
+            ).fit(texts)
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
@@ -68,6 +70,23 @@ class CountRepresentation(Representation):
     @property
     def dim(self) -> int:
         return len(self.vectorizer_.vocabulary_)
+
+
+@contextmanager
+def vocabulary_errors(rep: Representation, n_texts: int) -> Iterator[None]:
+    """scikit-learn's vocabulary errors of a fit ("max_df corresponds to < documents than min_df", "empty
+    vocabulary") as the representation's own, naming the key to change and the number of training texts."""
+    try:
+        yield
+    except ValueError as exc:
+        msg = str(exc)
+        if "min_df" in msg or "max_df" in msg:
+            raise rep._invalid("min_df", f"with max_df = {rep.max_df!r} and {n_texts} training texts no term is "
+                                         f"left ({msg}); lower min_df or raise max_df") from None
+        if "empty vocabulary" in msg:
+            raise rep._invalid("min_df", f"no term is left in the vocabulary of the {n_texts} training texts "
+                                         f"({msg}); lower min_df or check the text") from None
+        raise
 
 
 def check_vocabulary_params(rep: Representation) -> None:

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from incident_lm.represent.base import Matrix, Representation, check_texts, to_float32
-from incident_lm.represent.count import check_vocabulary_params
+from incident_lm.represent.count import check_vocabulary_params, vocabulary_errors
 from incident_lm.represent.registry import register
 from incident_lm.text.tokenize import TOKEN_PATTERN
 
@@ -68,7 +68,8 @@ class TfidfRepresentation(Representation):
             ngram_range=(1, self.ngram_max), max_features=self.max_features,
             sublinear_tf=self.sublinear_tf, dtype=np.float32,
         )
-        counts = self.vectorizer_.fit_transform(texts)
+        with vocabulary_errors(self, len(texts)):
+            counts = self.vectorizer_.fit_transform(texts)
         self.svd_ = None
         if self.lsa_components:
             n = max(1, min(self.lsa_components, counts.shape[1] - 1, counts.shape[0] - 1))
