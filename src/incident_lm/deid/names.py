@@ -19,6 +19,24 @@ from incident_lm.deid.config import Span
 GAZETTEER = Path(__file__).resolve().parent / "gazetteer"
 
 
+def _char_class(pred) -> str:  # noqa: ANN001
+    """A regex character class of the letters below U+2000 (Latin, Greek, Cyrillic) for which ``pred`` holds:
+    the ``re`` module has no ``\\p{Lu}``."""
+    ranges: list[list[int]] = []
+    for cp in range(0x41, 0x2000):
+        if pred(chr(cp)):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+    return "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]"
+
+
+_U = _char_class(lambda c: c.isupper() or c.istitle())  # upper-case letters: A-Z, Ł, Ø, Ü, ...
+_L = _char_class(str.islower)  # lower-case letters: a-z, ë, á, ß, ...
+_APOS = "['\u2019]"  # straight and curly apostrophe: O'Brien, D\u2019Souza
+
+
 def _words(text: str) -> list[str]:
     return text.split()
 
@@ -39,9 +57,39 @@ _NOT_NAMES = word_list("not_names")
 _TITLE_STOP = word_list("title_stop")
 ROLE_WORDS = word_list("role_words")
 
+
+@cache
+def eponym_entries() -> tuple[frozenset[str], frozenset[str]]:
+    """``gazetteer/eponyms.txt`` split into (multi-word phrases, single words), lower case, apostrophes straight."""
+    multi, single = set(), set()
+    for entry in word_list("eponyms"):
+        e = " ".join(entry.lower().replace("\u2019", "'").split())
+        (multi if " " in e else single).add(e)
+    return frozenset(multi), frozenset(single)
+
+
+def _eponym_pattern(entry: str) -> str:
+    out = []
+    for word in entry.split(" "):
+        if word.endswith("'s"):
+            w = re.escape(word[:-2]).replace("'", "['\u2019]") + r"(?:['\u2019]?s)"
+        else:
+            w = re.escape(word).replace("'", "['\u2019]")
+        out.append(w)
+    return r"\s+".join(out)
+
+
+def _eponym_re() -> re.Pattern[str]:
+    multi, single = eponym_entries()
+    alts = sorted(multi | single, key=len, reverse=True)
+    return re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(map(_eponym_pattern, alts)) + r")(?![^\W_])")
+
+
+_EPONYM_RE = _eponym_re()
+
 # Capitalised clinical verbs after a role ("Patient Slipped", "Nurse Noticed"): not names unless the gazetteer knows
 # them ("Fred", "Mohammed").
-_INFLECTED_RE = re.compile(r"[A-Z][a-z]{2,}(?:ed|ing)")
+_INFLECTED_RE = re.compile(_U + _L + r"{2,}(?:ed|ing)")
 # Surnames that are also place words: a surname unless a preposition or the lack of a known given name
 # says it is a ward or hall.
 _SURNAME_PLACES: frozenset[str] = frozenset({"Ward", "Hall"})
@@ -73,18 +121,51 @@ _PLACE_BEFORE: frozenset[str] = frozenset(_words("st st. saint queen king prince
 
 _TITLE = r"(?:(?i:mr|mrs|ms|miss|mx|dr|prof|professor|sister|sr)|Rev|Lady|Sir)"
 _TITLE_WORDS: frozenset[str] = frozenset(_words("mr mrs ms miss mx dr prof professor sister sr rev lady sir"))
-_NAME_TOKEN = r"(?:[A-Z](?:[a-z]+|'[A-Z][a-z]+)(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?)"
-_INITIAL = r"(?:[A-Z]\.?(?=\s))"
+# A capitalised name word, whole: "Zoë", "Siobhán", "Łukasz", "O'Brien", "D’Souza", "McDonald", "MacLeod",
+# "Smith-Jones", "Jean-Paul"; never a piece of a longer word ("Smith-jones" and "Smithson" are not cut).
+_NAME_TOKEN = (r"(?:" + _U + r"(?:" + _L + r"+|" + _APOS + _U + _L + r"+)(?:" + _U + _L + r"+)?(?:-" + _U + _L
+               + r"+)?(?![^\W_]|-[^\W\d_]))")
+# An initial, or a run of dotted initials ("J.", "J", "A.B.")
+_INITIAL = r"(?:" + _U + r"\.(?:" + _U + r"\.)*(?=\s)|" + _U + r"(?=\s))"
 _NAME_SEQ = r"(?:(?:" + _INITIAL + r"\s+){0,2}" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2})"
 _TITLE_RE = re.compile(r"\b" + _TITLE + r"\b\.?\s+(" + _NAME_SEQ + r"|" + _INITIAL + r")")
 # Staff and relative roles that precede a name ("staff nurse Jane Smith", "HCA Tom Price", "daughter Emma");
 # the last word of a multi-word role is enough ("support worker" -> "worker").
 _CAPS_CONTEXT: frozenset[str] = ROLE_WORDS | _TITLE_WORDS | {"pt", "patient", "service", "user"}
-_CAP_RE = re.compile(r"(?<![\w'-])(?:" + _INITIAL + r"\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2}")
-_TOKEN_IN_SEQ_RE = re.compile(_NAME_TOKEN + r"|" + r"[A-Z]\.?")
+_CAP_RE = re.compile(r"(?<![\w'\u2019-])(?:" + _INITIAL + r"\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2}")
+_TOKEN_IN_SEQ_RE = re.compile(_NAME_TOKEN + r"|" + _U + r"\.?")
 # "KOWALSKI, Abimbola", "SMITH, JOHN", "Smith, John": the record-style surname-first form
-_SURNAME_FIRST_RE = re.compile(r"(?<![\w'-])([A-Z][A-Za-z'-]*[A-Za-z]), ([A-Z][A-Za-z'-]*[a-zA-Z])(?![\w'-])")
-_WORD_RE = re.compile(r"[A-Za-z](?:[A-Za-z0-9'-]*[A-Za-z0-9])?\.?")
+_LETTERS = r"(?:[^\W\d_]|['\u2019-])*[^\W\d_]"
+_SURNAME_FIRST_RE = re.compile(r"(?<![\w'\u2019-])(" + _U + _LETTERS + r"), (" + _U + _LETTERS + r")(?![\w'\u2019-])")
+# words of upper-case text (whole words: "4TH" is not a word "TH")
+_WORD_RE = re.compile(r"(?<![\w'\u2019])[^\W\d_](?:[\w'\u2019-]*[^\W_])?\.?")
+
+
+# Cues before a name written in lower case or after a verb of communication ("spoke to dr smith", "pt john",
+# "handed over to Kemi", "bleeped Okonkwo"). Titles take any gazetteer name, the others a given name or an
+# unambiguous surname; a capitalised word after a verb cue is a name unless it is an ordinary word.
+_COMM_CUES = ("spoke to", "spoke with", "spoken to", "speak to", "speaking to", "informed", "seen by", "reviewed by",
+              "assessed by", "examined by", "handed over to", "handover to", "handed to", "called", "discussed with",
+              "escalated to", "bleeped", "paged", "rang", "phoned", "contacted", "told", "referred to", "liaised with")
+_LOWER_TITLES = "mr|mrs|ms|miss|mx|dr|prof|professor|sister|sr"
+_CUE_WORD = r"[^\W\d_]+(?:" + _APOS + r"[^\W\d_]+|-[^\W\d_]+)*"
+_CUE_RE = re.compile(
+    r"(?<![\w'\u2019-])(?i:(?P<title>" + _LOWER_TITLES + r")\.?|(?P<pt>pt|patient|pts|patients)|(?P<cue>"
+    + "|".join(c.replace(" ", r"\s+") for c in sorted(_COMM_CUES, key=len, reverse=True))
+    + r"))(?=\s+(?P<w1>" + _CUE_WORD + r")(?![\w'\u2019-])(?:[ \t]+(?P<w2>" + _CUE_WORD + r")(?![\w'\u2019-]))?)")
+_ALPHA_RE = re.compile(r"[^\W\d_]+")
+# the first word of each cue, in the cases it is written in: a cheap test before the cue pattern runs
+_TITLE_HEADS = frozenset(_LOWER_TITLES.split("|")) | {"pt", "patient", "pts", "patients"}
+_COMM_HEADS = frozenset(c.split()[0] for c in _COMM_CUES)
+
+
+def _cases(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(v for w in words for v in (w, w.title(), w.upper()))
+
+
+_TITLE_HEADS_ANY, _COMM_HEADS_ANY = _cases(_TITLE_HEADS), _cases(_COMM_HEADS)
+_INITIALS_BEFORE_RE = re.compile(r"(?:(?<![\w'\u2019-])" + _U + r"\.\s?)+$")
+_UNKNOWN_SUFFIX_RE = re.compile(r".*(?:ed|ing|ly|tion|ment|ness|ous|ive|ful|less|able|ity|s)", re.I)
 
 
 def _next_word(text: str, end: int) -> str:
@@ -178,7 +259,77 @@ class NameFinder:
             titled = text.title()
             if len(titled) == len(text):  # same offsets
                 spans.extend(self._find_caps_names(titled))
-        return spans
+        else:
+            self._find_cue_names(text, spans)
+        return self._finish(text, spans)
+
+    def _finish(self, text: str, spans: list[Span]) -> list[Span]:
+        """Whole words only (a span never starts or ends inside a word; dotted initials before a name join
+        it: "A.B. Khan"), and no span over a protected eponym phrase (``gazetteer/eponyms.txt``)."""
+        if not spans:
+            return spans
+        n = len(text)
+        out: list[Span] = []
+        for s, e, t in spans:
+            while s > 0 and (text[s - 1].isalnum() or (text[s - 1] in "'\u2019" and s > 1 and text[s - 2].isalpha())):
+                s -= 1
+            while e < n and (text[e].isalnum() or (text[e] in "'\u2019-" and e + 1 < n and text[e + 1].isalpha()
+                                                    and text[e:e + 2].lower() not in ("'s", "\u2019s"))):
+                e += 1
+            m = _INITIALS_BEFORE_RE.search(text, max(0, s - 12), s)
+            if m:
+                s = m.start()
+            drop = False
+            w0 = max(0, s - 60)
+            for pm in _EPONYM_RE.finditer(text, w0, min(n, e + 60)):
+                ps, pe, multi = pm.start(), pm.end(), " " in pm.group().strip()
+                inside = ps <= s and e <= pe + 2 and _prev_word(text, s).rstrip(".") not in _TITLE_WORDS
+                if ps < e and s < pe and (multi or inside):
+                    drop = True  # "Marie Curie nurse", bare "Parkinson's"; not "Dr Parkinson" / "Julie Foley"
+                    break
+            if not drop:
+                out.append((s, e, t))
+        return out
+
+    def _find_cue_names(self, text: str, spans: list[Span]) -> None:
+        """Names after a title, "pt" or a verb of communication, in lower case ("spoke to dr smith",
+        "pt john", "discussed with siobhán") or capitalised after the verb ("handed over to Kemi Adeyemi")."""
+        gaz, first, bare_sur = self._gaz_lower, self._first_lower, self._bare_surnames_lower
+        stop = self._caps_stop_lower
+        amb_first = self._ambiguous_first_lower
+        words = set(_ALPHA_RE.findall(text))
+        comm = not words.isdisjoint(_COMM_HEADS_ANY)
+        if not comm and (words.isdisjoint(_TITLE_HEADS_ANY) or words.isdisjoint(gaz)):
+            return  # no cue, or only title/pt cues and no lower-case gazetteer word
+        for m in _CUE_RE.finditer(text):
+            w1, w2 = m.group("w1"), m.group("w2")
+            l1 = w1.lower()
+            if w1 == l1:  # lower case: a gazetteer name is needed
+                if l1 in stop or l1 in ROLE_WORDS or l1 in _TITLE_WORDS:
+                    continue
+                ok = l1 in gaz if m.group("title") else (l1 in first and l1 not in amb_first) or l1 in bare_sur
+                if not ok:
+                    continue
+                end = m.end("w1")
+                if w2 and w2 == w2.lower() and w2 not in stop and (w2 in bare_sur or (l1 in first and w2 in gaz)):
+                    end = m.end("w2")
+                spans.append((m.start("w1"), end, "PERSON"))
+            elif m.group("cue") and w1[0].isupper() and not w1.isupper():
+                c = _CAP_RE.match(text, m.start("w1"))
+                if not c:
+                    continue
+                cut = _trim_name(text, c.start(), c.end(), self._name_stop)
+                if not cut or cut[0] != c.start():
+                    continue
+                words = text[cut[0]:cut[1]].split()
+                head = words[0]
+                if head.lower() in ROLE_WORDS or head.lower() in _TITLE_WORDS or head.lower() in stop:
+                    continue
+                known = self._is_name_word(head) or any(self._is_name_word(w) for w in words[1:])
+                if not known and (_INFLECTED_RE.fullmatch(head) or len(head) < 3):
+                    continue
+                if not self._place_context(text, cut[0], cut[1], named=known):
+                    spans.append((cut[0], cut[1], "PERSON"))
 
     def _find_names(self, text: str) -> list[Span]:
         spans: list[Span] = []
@@ -190,8 +341,9 @@ class NameFinder:
             if not cut:
                 continue
             if "." in text[m.start():m.start(1)] and " " not in text[cut[0]:cut[1]].strip() \
-                    and not self._is_name_word(text[cut[0]:cut[1]]) and _sentence_start(text, m.start(1) - 1):
-                continue  # "... with Dr. Plan agreed": a full stop, then an unknown single word
+                    and not self._is_name_word(text[cut[0]:cut[1]]) \
+                    and (text[cut[0]:cut[1]] in self._name_stop or _INFLECTED_RE.fullmatch(text[cut[0]:cut[1]])):
+                continue  # "... with Dr. Plan agreed": a full stop, then an ordinary word ("Dr. Okonkwo" is a name)
             spans.append((cut[0], cut[1], "PERSON"))
         self._find_run_names(text, spans)
         self._find_surname_first(text, spans)

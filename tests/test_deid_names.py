@@ -1,0 +1,50 @@
+"""Name finding beyond capitalised English names: Unicode letters, apostrophes and hyphens, dotted initials,
+lower-case names after a cue, and eponyms that are clinical terms, not people."""
+from __future__ import annotations
+
+import pytest
+
+from incident_lm.deid import DeidConfig, Deidentifier
+
+
+@pytest.fixture(scope="module")
+def deid() -> Deidentifier:
+    return Deidentifier(DeidConfig())
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Spoke to dr smith about the fall", "smith"),
+    ("pt john fell in the bay", "john"),
+    ("handed over to Kemi Adeyemi at 8pm", "Kemi Adeyemi"),
+    ("Zoë Łukasz was given the wrong dose", "Zoë Łukasz"),
+    ("Seen by Mr O\u2019Brien on the ward", "O\u2019Brien"),
+    ("Reviewed by Dr A.B. Khan in clinic", "A.B. Khan"),
+    ("Mrs Smith-Jones fell in the toilet", "Smith-Jones"),
+    ("Staff nurse Jane Smith informed the family", "Jane Smith"),
+    ("Dr Parkinson reviewed the chart", "Parkinson"),
+])
+def test_names_are_found_whole(deid: Deidentifier, text: str, name: str) -> None:
+    redacted, spans = deid.redact(text)
+    found = [text[s:e] for s, e, t in spans if t == "PERSON"]
+    assert name in found, (text, found)
+    assert name not in redacted
+
+
+@pytest.mark.parametrize("text", [
+    "Referred to Marie Curie nurse for support",
+    "Patient has Parkinson's disease and Crohn's",
+    "Glasgow coma scale 14, Apgar 9 at birth",
+    "Pt Slipped on wet floor and was seen by the nurse",
+])
+def test_eponyms_and_ordinary_words_are_kept(deid: Deidentifier, text: str) -> None:
+    redacted, spans = deid.redact(text)
+    assert [s for s in spans if s[2] == "PERSON"] == []
+    assert redacted == text
+
+
+def test_a_span_never_cuts_a_word(deid: Deidentifier) -> None:
+    text = "Smithson ward: Mr Smith-jones and Mrs Smith saw it"
+    _, spans = deid.redact(text)
+    for s, e, _t in spans:
+        assert s == 0 or not text[s - 1].isalnum(), text[s:e]
+        assert e == len(text) or not text[e].isalnum(), text[s:e]
