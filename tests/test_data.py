@@ -178,7 +178,8 @@ def test_stage_script_exits_2_with_the_message(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "absent.csv: input not found" in res.stderr
     assert not (tmp_path / "metrics" / "cost" / "prepare.json").exists()  # nothing written for a failed run
-    params.write_text(yaml.safe_dump({"data": {"source": str(NRLS), "min_label_count": 1}, "deid": {}}))
+    params.write_text(yaml.safe_dump({"data": {"source": str(NRLS), "min_label_count": 1,
+                                               "max_bad_date_fraction": 0.2}, "deid": {}}))
     res = subprocess.run([sys.executable, str(ROOT / "stages" / "prepare.py"), *args],
                          cwd=tmp_path, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
@@ -352,3 +353,114 @@ def test_residual_scan_above_the_limit_fails_and_keeps_earlier_outputs(tmp_path:
     assert "deid.max_residual = 1" in msg and "NHS_NUMBER 1" in msg and "EMAIL 1" in msg
     assert "N9001" in msg and "5919" not in msg
     assert_unchanged(good_run)
+
+
+# --- encodings, columns and dates that would be read wrongly --------------------------------------------------
+def test_mixed_utf8_and_cp1252_lines_fail_unless_read_per_line(tmp_path: Path, good_run: dict[str, str]) -> None:
+    src = tmp_path / "mixed.csv"
+    rows = [GOOD_ROW.format(i) for i in range(30)]
+    rows[3] = rows[3].replace("ward.", "ward café.")  # UTF-8
+    body = ("\n".join([HEADER, *rows]) + "\n").encode("utf-8")
+    odd = GOOD_ROW.format(99).replace("ward.", "ward (£5 café).").encode("cp1252")
+    src.write_bytes(body + odd + b"\n")
+    with pytest.raises(DataError) as exc:
+        prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1})
+    msg = str(exc.value)
+    assert "mixed.csv" in msg and "line(s) are not valid UTF-8 (lines 32)" in msg and "data.mixed_encoding" in msg
+    assert_unchanged(good_run)
+    df, m, _ = prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1,
+                                  "mixed_encoding": "per_line"})
+    text = df.set_index("id")["text"]
+    assert "café." in text["N0003"] and "(£5 café)" in text["N0099"]
+    assert m["encoding_fallback_lines"]["count"] == 1
+    assert m["encoding_fallback_lines"]["first"] == {str(src): [32]}
+
+
+def test_duplicated_csv_columns_are_named(tmp_path: Path, good_run: dict[str, str]) -> None:
+    src = nrls_csv(tmp_path / "dup.csv")
+    lines = src.read_text().splitlines()
+    lines[0] = lines[0].replace("IN10", "IN07")
+    src.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"dup.csv: duplicated column name\(s\): 'IN07' at columns 12, 13"):
+        prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1})
+    assert_unchanged(good_run)
+
+
+def _nrls_parquet(path: Path, **replace: object) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.read_csv(nrls_csv(path.with_suffix(".csv")), dtype=str, keep_default_na=False)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for col, values in replace.items():
+        table = table.set_column(table.schema.get_field_index(col), col, pa.array(values))
+    pq.write_table(table, path)
+    return path
+
+
+def test_parquet_columns_of_the_wrong_type_are_named(tmp_path: Path, good_run: dict[str, str]) -> None:
+    src = _nrls_parquet(tmp_path / "typed.parquet", IN07=[i % 2 == 0 for i in range(40)],
+                        IN01=list(range(1_600_000_000, 1_600_000_040)))
+    with pytest.raises(DataError) as exc:
+        prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1})
+    msg = str(exc.value)
+    assert "typed.parquet" in msg and "text column 'IN07' is bool" in msg
+    assert "date column 'IN01' is int64" in msg and "epoch" in msg and "data.date_column" in msg
+    assert_unchanged(good_run)
+
+
+def test_a_truncated_parquet_file_is_named(tmp_path: Path, good_run: dict[str, str]) -> None:
+    src = _nrls_parquet(tmp_path / "cut.parquet")
+    src.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
+    with pytest.raises(DataError, match=r"cut.parquet: not a readable Parquet file .*truncated"):
+        prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1})
+    assert_unchanged(good_run)
+
+
+def _dated_csv(path: Path, dates: list[str]) -> Path:
+    rows = [GOOD_ROW.format(i).replace("2023-01-05", d, 1) for i, d in enumerate(dates)]
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    return path
+
+
+def test_dates_that_do_not_parse_fail_above_the_limit(tmp_path: Path, good_run: dict[str, str]) -> None:
+    src = _dated_csv(tmp_path / "d.csv", ["05/01/2023"] * 40)
+    with pytest.raises(DataError) as exc:
+        prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1})
+    msg = str(exc.value)
+    assert "d.csv: date column 'IN01': none of the 40" in msg and "'%Y-%m-%d'" in msg and "data.date_format" in msg
+    assert_unchanged(good_run)
+    src = _dated_csv(tmp_path / "d.csv", ["2023-01-05"] * 36 + ["unknown", "31/02/2023", "2023-02-30", ""])
+    with pytest.raises(DataError, match=r"3 of 39 date value\(s\) \(7.7%\).*data.max_bad_date_fraction = 0.05"):
+        prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1,
+                           "max_bad_date_fraction": 0.05})
+    assert_unchanged(good_run)
+    _, m, _ = prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1,
+                                 "max_bad_date_fraction": 0.1})
+    d = m["dates"]
+    assert (d["empty"], d["unparsed"], d["missing_or_unparsed"]) == (1, 3, 4)
+    assert d["unparsed_examples"] == ["unknown", "##/##/####", "####-##-##"]  # digits masked in metrics
+
+
+def test_day_month_order_must_be_known(tmp_path: Path, good_run: dict[str, str]) -> None:
+    cols = {"columns": {"id": "RP01", "date": "IN01", "text_fields": ["IN07"]}, "min_label_count": 1}
+    generic = {"preset": "generic", **cols}
+    ambiguous = _dated_csv(tmp_path / "amb.csv", ["07/04/2016", "03/02/2016"] * 20)
+    with pytest.raises(DataError, match=r"40 numeric date\(s\) such as 7/4/2016 could be day or month first.*"
+                                        r"data.dayfirst"):
+        prepare(tmp_path, {**generic, "source": str(ambiguous)})
+    assert_unchanged(good_run)
+    df, m, _ = prepare(tmp_path, {**generic, "source": str(ambiguous), "dayfirst": True})
+    assert df["date"].iloc[0] == pd.Timestamp("2016-04-07") and m["dates"]["order_evidence"]["ambiguous"] == 40
+    df, _, _ = prepare(tmp_path, {**generic, "source": str(ambiguous), "dayfirst": False})
+    assert df["date"].iloc[0] == pd.Timestamp("2016-07-04")
+    # LFPSE exports are read day first; month-first evidence with ambiguous dates is an error
+    us = _dated_csv(tmp_path / "us.csv", ["12/25/2016", "07/04/2016"] * 20)
+    lfpse = {**cols, "preset": "lfpse", "source": str(us), "labels": {"category": None, "harm": None}}
+    with pytest.raises(DataError, match=r"20 month-first date\(s\).*data.dayfirst: false"):
+        prepare(tmp_path, lfpse)
+    df, _, _ = prepare(tmp_path, {**lfpse, "dayfirst": False})
+    assert df["date"].iloc[1] == pd.Timestamp("2016-07-04")
+    both = _dated_csv(tmp_path / "both.csv", ["25/12/2016", "12/25/2016", "07/04/2016"] * 14)
+    with pytest.raises(DataError, match=r"both day-first \(14.*month-first \(14.*data.date_format"):
+        prepare(tmp_path, {**generic, "source": str(both), "dayfirst": True})

@@ -24,6 +24,9 @@ def prepare(tmp_path: Path, data: dict[str, Any], deid: dict[str, Any] | None = 
             ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Run the prepare stage on ``data``/``deid`` params inside ``tmp_path``; return its three outputs."""
     params = tmp_path / "params.yaml"
+    # the fixtures are ten-row files with one unparseable date on purpose (1 in 10 is above the 0.05 default);
+    # the date-limit tests set data.max_bad_date_fraction themselves
+    data = {"max_bad_date_fraction": 0.2, **data}
     params.write_text(yaml.safe_dump({"data": data, "deid": deid or {}}))
     out = tmp_path / "data" / "prepared" / "reports.parquet"
     dm, deidm = tmp_path / "metrics" / "data.json", tmp_path / "metrics" / "deid.json"

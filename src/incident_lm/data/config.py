@@ -23,13 +23,15 @@ class DataParams:
     source: str = param()
     format: Literal["auto", "csv", "parquet"] = "auto"
     encoding: str | None = None
+    mixed_encoding: Literal["error", "per_line"] = "error"
     preset: str = param("nrls", choices=tuple(PRESETS))
     columns: dict[str, Any] = param(default_factory=dict)
     text_fields: tuple[str, ...] | None = None
     labels: dict[str, Any] = param(default_factory=dict)
     date_column: str | None = None
     date_format: str | None = None
-    dayfirst: bool = True
+    dayfirst: bool | None = None
+    max_bad_date_fraction: float = param(0.05, min=0.0, max=1.0)
     field_labels: bool = False
     field_label_names: dict[str, str] = param(default_factory=dict)
     min_text_words: int = param(3, min=0)
@@ -53,10 +55,13 @@ class DataConfig:
     preset: Preset
     format: str = "auto"
     encoding: str = "auto"
+    mixed_encoding: str = "error"
     id_column: str | None = None
     date_column: str | None = None
     date_format: str | None = None
     dayfirst: bool = True
+    dayfirst_known: bool = True
+    max_bad_date_fraction: float = 0.05
     text_fields: list[str] = field(default_factory=list)
     optional_text_fields: list[str] = field(default_factory=list)
     field_labels: bool = False
@@ -114,8 +119,11 @@ class DataConfig:
             labels[role] = value
         return cls(
             source=p.source, preset=preset, format=p.format, encoding=p.encoding or preset.encoding,
+            mixed_encoding=p.mixed_encoding,
             id_column=id_column, date_column=date_column, date_format=p.date_format or preset.date_format,
-            dayfirst=p.dayfirst, text_fields=text_fields, optional_text_fields=optional,
+            dayfirst=p.dayfirst if p.dayfirst is not None else preset.dayfirst is not False,
+            dayfirst_known=p.dayfirst is not None or preset.dayfirst is not None,
+            max_bad_date_fraction=p.max_bad_date_fraction, text_fields=text_fields, optional_text_fields=optional,
             field_labels=p.field_labels, field_label_names={**preset.field_labels, **p.field_label_names},
             labels=labels, optional_labels=optional_labels, min_text_words=p.min_text_words,
             min_label_count=p.min_label_count, rare_exempt=list(p.rare_exempt),

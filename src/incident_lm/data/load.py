@@ -23,6 +23,9 @@ import pandas as pd
 from incident_lm.core.errors import DataError
 
 ENCODINGS_AUTO: tuple[str, ...] = ("utf-8", "cp1252", "latin-1")
+#: Pseudo-encoding of a file read line by line: UTF-8 where a line decodes, cp1252 (latin-1 for its five
+#: undefined bytes) where it does not; the fallback lines are counted.
+MIXED = "utf-8/cp1252 per line"
 _BLOCK = 1 << 20
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -47,6 +50,7 @@ class ReadStats:
     lines: int = 0            # physical data lines (excluding the header)
     bad: list[BadRow] = field(default_factory=list)
     bad_lines: int = 0        # physical lines inside bad records
+    fallback_lines: list[int] = field(default_factory=list)  # lines read as cp1252 in a mixed-encoding file
 
 
 def resolve_sources(source: str | Path, fmt: str, pattern: str | None = None) -> list[Path]:
@@ -120,12 +124,31 @@ def _line_of(path: Path, offset: int) -> int:
         return fh.read(offset).count(b"\n") + 1
 
 
-def detect_encoding(path: Path, setting: str) -> str:
+def line_encodings(path: Path) -> tuple[int, list[int]]:
+    """How many lines of ``path`` are UTF-8 with non-ASCII characters, and the numbers (1-based) of the
+    lines that are not valid UTF-8."""
+    utf8, bad = 0, []
+    with path.open("rb") as fh:
+        for i, line in enumerate(fh, 1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                utf8 += 1
+            except UnicodeDecodeError:
+                bad.append(i)
+    return utf8, bad
+
+
+def detect_encoding(path: Path, setting: str, mixed: str = "error") -> str:
     """The encoding to read ``path`` with.
 
     ``setting`` ``"auto"`` tries utf-8 (utf-8-sig when the file starts with a BOM), then cp1252, then
-    latin-1 (which decodes anything). A set encoding is checked over the whole file; a file that does
-    not decode raises :class:`DataError` naming the file, the line and ``data.encoding``.
+    latin-1 (which decodes anything). A file whose lines are partly UTF-8 and partly not (an export
+    pieced together from two systems) is an error naming the lines, unless ``mixed`` (``data.mixed_encoding``)
+    is ``"per_line"``: then :data:`MIXED` is returned and each line is decoded on its own. A set encoding is
+    checked over the whole file; a file that does not decode raises :class:`DataError` naming the file, the
+    line and ``data.encoding``.
     """
     if path.stat().st_size == 0:
         raise DataError(f"{path}: file is empty (check data.source)")
@@ -136,7 +159,19 @@ def detect_encoding(path: Path, setting: str) -> str:
             ok, _ = _decodes(path, "utf-8-sig")
             if ok:
                 return "utf-8-sig"
-        for enc in ENCODINGS_AUTO:
+        ok, _ = _decodes(path, "utf-8")
+        if ok:
+            return "utf-8"
+        utf8_lines, bad_lines = line_encodings(path)
+        if utf8_lines and bad_lines:  # some lines UTF-8, some not: read whole, either way garbles one kind
+            if mixed == "per_line":
+                return MIXED
+            shown = ", ".join(map(str, bad_lines[:10])) + (" ..." if len(bad_lines) > 10 else "")
+            raise DataError(f"{path}: mixed encodings: {utf8_lines} line(s) hold UTF-8 text but {len(bad_lines)} "
+                            f"line(s) are not valid UTF-8 (lines {shown}); read whole as cp1252 every UTF-8 "
+                            f"accent would become mojibake. Fix those lines, or set data.mixed_encoding: per_line "
+                            f"to read each line as UTF-8 and the others as cp1252 (counted in metrics/data.json)")
+        for enc in ENCODINGS_AUTO[1:]:
             ok, _ = _decodes(path, enc)
             if ok:
                 return enc
@@ -156,9 +191,58 @@ def detect_encoding(path: Path, setting: str) -> str:
     return enc
 
 
+class _PerLine:
+    """A text file read line by line from bytes: UTF-8 where the line decodes, else cp1252 (counted)."""
+
+    def __init__(self, path: Path, fallback: list[int] | None = None):
+        self._fh = path.open("rb")
+        self._lineno = 0
+        self.fallback = fallback if fallback is not None else []
+
+    def readline(self) -> str:
+        raw = self._fh.readline()
+        if not raw:
+            return ""
+        self._lineno += 1
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.fallback.append(self._lineno)
+            return _cp1252(raw)
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.readline():
+            yield line
+
+    def __enter__(self) -> _PerLine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+
+
+_CP1252_UNDEFINED = frozenset((0x81, 0x8D, 0x8F, 0x90, 0x9D))
+
+
+def _cp1252(raw: bytes) -> str:
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:  # cp1252's five undefined bytes: as latin-1
+        return "".join(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in raw)
+
+
+def open_text(path: Path, encoding: str, fallback: list[int] | None = None) -> TextIO | _PerLine:
+    """``path`` opened for the CSV reader in ``encoding`` (:data:`MIXED`: line by line, fallback lines
+    appended to ``fallback``)."""
+    if encoding == MIXED:
+        return _PerLine(path, fallback)
+    return path.open(encoding=encoding, newline="")
+
+
 def read_header(path: Path, encoding: str) -> list[str]:
-    """Column names of a CSV file (BOM and surrounding whitespace stripped); DataError when empty."""
-    with path.open(encoding=encoding, newline="") as fh:
+    """Column names of a CSV file (BOM and surrounding whitespace stripped); DataError when empty or when a
+    name appears twice (the second column would be silently ignored)."""
+    with open_text(path, encoding) as fh:
         reader = csv.reader(fh, strict=True)
         try:
             header = next(reader)
@@ -169,14 +253,61 @@ def read_header(path: Path, encoding: str) -> list[str]:
     header = [h.replace("\ufeff", "").replace("\xa0", " ").strip() for h in header]
     if not any(header):
         raise DataError(f"{path}: file is empty (blank header row; check data.source)")
+    check_unique_columns(path, header)
     return header
 
 
-def parquet_columns(path: Path) -> list[str]:
-    """Column names of a Parquet file."""
+def check_unique_columns(path: Path, names: Sequence[str]) -> None:
+    """DataError naming every column name that appears more than once, with its positions (1-based)."""
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(names, 1):
+        positions.setdefault(name, []).append(i)
+    dups = {n: pos for n, pos in positions.items() if len(pos) > 1}
+    if dups:
+        shown = "; ".join(f"'{n}' at columns {', '.join(map(str, pos))}" for n, pos in dups.items())
+        raise DataError(f"{path}: duplicated column name(s): {shown}. Only one of each would be read and the "
+                        f"other silently ignored; rename them in the export")
+
+
+def parquet_schema(path: Path) -> dict[str, str]:
+    """Column name -> Arrow type (as a string) of a Parquet file; DataError naming the file when it cannot be
+    read (truncated, still being written, not Parquet) or a column name appears twice."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return list(pq.ParquetFile(path).schema_arrow.names)
+    try:
+        schema = pq.ParquetFile(path).schema_arrow
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc}); is it truncated or still being written? "
+                        f"check data.source (and data.format)") from None
+    check_unique_columns(path, schema.names)
+    return {f.name: str(f.type) for f in schema}
+
+
+def parquet_columns(path: Path) -> list[str]:
+    """Column names of a Parquet file (see :func:`parquet_schema`)."""
+    return list(parquet_schema(path))
+
+
+_TEXT_TYPES = ("string", "large_string", "null", "dictionary<values=string", "dictionary<values=large_string")
+_DATE_TYPES = ("timestamp", "date32", "date64", *_TEXT_TYPES)
+
+
+def check_parquet_types(path: Path, types: dict[str, str], text: Sequence[str], date: str | None,
+                        keys: dict[str, str]) -> None:
+    """DataError naming every column whose Arrow type would be read wrongly: free text that is not text
+    (booleans or numbers would be joined into the report), or a date column of numbers (epoch integers would
+    become empty dates). ``keys``: column -> params key to fix it."""
+    problems = []
+    for col in text:
+        if not types[col].startswith(_TEXT_TYPES):
+            problems.append(f"text column '{col}' is {types[col]}, not text (set {keys.get(col, 'data.text_fields')})")
+    if date and not types[date].startswith(_DATE_TYPES):
+        hint = " (epoch numbers? convert them to timestamps in the export)" if "int" in types[date] else ""
+        problems.append(f"date column '{date}' is {types[date]}, not a date, timestamp or text{hint} (set "
+                        f"data.date_column, or null for none)")
+    if problems:
+        raise DataError(f"{path}: " + "; ".join(problems))
 
 
 class _Lines:
@@ -219,7 +350,7 @@ def iter_csv(path: Path, encoding: str, header: list[str], columns: Sequence[str
     width = len(header)
     rows: list[list[str]] = []
     good = 0
-    with path.open(encoding=encoding, newline="") as fh:
+    with open_text(path, encoding, stats.fallback_lines) as fh:
         fh.readline()  # header (a multi-line quoted header is not supported)
         lines = _Lines(fh)
         reader = csv.reader(lines, strict=True)
@@ -266,11 +397,20 @@ def iter_csv(path: Path, encoding: str, header: list[str], columns: Sequence[str
 def iter_parquet(path: Path, columns: Sequence[str], chunksize: int, stats: ReadStats,
                  max_rows: int | None = None) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of ``columns`` (as ``str``, nulls ``""``) from a Parquet file, in batches."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
     seen = 0
-    for batch in pf.iter_batches(batch_size=chunksize, columns=list(dict.fromkeys(columns))):
+    batches = pf.iter_batches(batch_size=chunksize, columns=list(dict.fromkeys(columns)))
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            break
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"{path}: Parquet data unreadable after {seen} rows ({exc}); is the file truncated? "
+                            f"check data.source") from None
         df = batch.to_pandas()
         out = pd.DataFrame({c: df[c].astype("str").where(df[c].notna(), "") for c in columns})
         if max_rows is not None and seen + len(out) > max_rows:

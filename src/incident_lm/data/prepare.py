@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import time
 from collections import Counter
@@ -34,12 +35,14 @@ from incident_lm.core.params import Section, read_section
 from incident_lm.data import vaers
 from incident_lm.data.config import TEXT_KEY, DataConfig
 from incident_lm.data.load import (
+    MIXED,
     ReadStats,
+    check_parquet_types,
     detect_encoding,
     file_format,
     iter_csv,
     iter_parquet,
-    parquet_columns,
+    parquet_schema,
     read_header,
     resolve_sources,
 )
@@ -64,6 +67,7 @@ class _Source:
     fmt: str
     encoding: str
     header: list[str]
+    types: dict[str, str] | None = None  # Parquet: column -> Arrow type
 
 
 def _missing_column_error(cfg: DataConfig, path: Path, column: str, what: str, header: list[str]) -> DataError:
@@ -90,9 +94,13 @@ def _open_sources(cfg: DataConfig) -> tuple[list[_Source], dict[str, str] | None
         if fmt == "parquet":
             if p.stat().st_size == 0:
                 raise DataError(f"{p}: file is empty (check data.source)")
-            sources.append(_Source(p, fmt, "parquet", parquet_columns(p)))
+            types = parquet_schema(p)
+            sources.append(_Source(p, fmt, "parquet", list(types), types))
         else:
-            enc = detect_encoding(p, cfg.encoding)
+            enc = detect_encoding(p, cfg.encoding, cfg.mixed_encoding)
+            if enc == MIXED:
+                log.warning("%s: mixed encodings; each line read as UTF-8, the others as cp1252 "
+                            "(data.mixed_encoding: per_line)", p)
             sources.append(_Source(p, fmt, enc, read_header(p, enc)))
     return sources, vax_map
 
@@ -125,6 +133,8 @@ def _needed_columns(cfg: DataConfig, src: _Source) -> tuple[list[str], list[str]
             roles[role] = c
         else:
             missing_optional.append(c)
+    if src.types is not None:
+        check_parquet_types(src.path, src.types, texts, cfg.date_column, cfg.text_keys)
     cols = [c for c in (cfg.id_column, cfg.date_column) if c]
     cols += texts + list(roles.values())
     if cfg.preset.reader == "vaers":
@@ -160,6 +170,8 @@ class _State:
     docs_scored: set[str] = field(default_factory=set)
     rows_with_text: int = 0
     dates_missing: int = 0
+    dates: Counter[str] = field(default_factory=Counter)  # empty, unparsed and day/month order evidence
+    unparsed_dates: list[str] = field(default_factory=list)
     timing: Counter[str] = field(default_factory=Counter)
     kept: int = 0
     lower_words: Counter[str] = field(default_factory=Counter)
@@ -173,6 +185,8 @@ class _State:
         for col, counts in rec.redactions.items():
             self.redactions_by_field.setdefault(col, Counter()).update(counts)
         self.pred_spans.extend(rec.spans)
+        self.dates.update(rec.dates)
+        self.unparsed_dates.extend(rec.unparsed_dates[:max(0, 10 - len(self.unparsed_dates))])
         if truth_docs is not None:
             self.docs_scored.update(i for i in df["id"] if i in truth_docs)
         words = df["words"].to_numpy()
@@ -324,6 +338,7 @@ def prepare(cfg: DataConfig, deid_cfg: DeidConfig, out_path: str | Path = "data/
             writer = None
 
         _check_read(cfg, sources, read_stats, state)
+        _check_dates(cfg, sources, state)
         data_m, deid_m = _finalise(cfg, deid_cfg, state, read_stats, sources, roles_seen or [], tmp1,
                                    out_path, truth, data_metrics, deid_metrics)
     finally:
@@ -356,6 +371,10 @@ def _check_read(cfg: DataConfig, sources: list[_Source], read_stats: list[ReadSt
                         f"data.max_bad_row_fraction = {cfg.max_bad_row_fraction}: {shown}{more}")
     for b in bad[:20]:
         log.warning("unreadable row skipped: %s line %d: %s", b.file, b.line, b.reason)
+    for s in read_stats:
+        if s.fallback_lines:
+            log.warning("%s: %d line(s) not UTF-8, read as cp1252 (first: %s)", s.file, len(s.fallback_lines),
+                        ", ".join(map(str, s.fallback_lines[:10])))
     files = ", ".join(str(s.path) for s in sources)
     if state.rows_read == 0:
         raise DataError(f"{files}: no data rows (only a header?); check data.source")
@@ -366,6 +385,54 @@ def _check_read(cfg: DataConfig, sources: list[_Source], read_stats: list[ReadSt
     if state.kept == 0:
         raise DataError(f"{files}: no report left after cleaning (dropped: {dict(state.dropped)}); check "
                         f"data.min_text_words and the text columns ({TEXT_KEY})")
+
+
+def _check_dates(cfg: DataConfig, sources: list[_Source], state: _State) -> None:
+    """Fail on a date column that does not parse, or whose day/month order the params leave to chance."""
+    col = cfg.date_column
+    if not col:
+        return
+    where = f"{', '.join(str(s.path) for s in sources)}: date column '{col}'"
+    d = state.dates
+    given = state.rows_read - d["empty"]
+    unparsed = d["unparsed"]
+    shown = ", ".join(repr(v) for v in state.unparsed_dates[:5])
+    fmt = f"data.date_format = {cfg.date_format!r}" if cfg.date_format else "data.date_format (null: inferred)"
+    if given and unparsed == given:
+        raise DataError(f"{where}: none of the {given} date value(s) parses ({shown}) with {fmt}; set "
+                        f"data.date_format to the export's strftime format (e.g. '%d/%m/%Y'), or data.date_column "
+                        f"to the right column")
+    frac = unparsed / given if given else 0.0
+    if frac > cfg.max_bad_date_fraction:
+        raise DataError(f"{where}: {unparsed} of {given} date value(s) ({frac:.1%}) do not parse with {fmt}, above "
+                        f"data.max_bad_date_fraction = {cfg.max_bad_date_fraction} (e.g. {shown}); fix data.date_format "
+                        f"or raise data.max_bad_date_fraction to keep them as missing dates")
+    if unparsed:
+        log.warning("%s: %d of %d date value(s) do not parse and are kept as missing dates (e.g. %s)",
+                    where, unparsed, given, shown)
+    if cfg.date_format:
+        return  # the format decides the order
+    day, month, amb = d["day_first"], d["month_first"], d["ambiguous"]
+    if day and month:
+        raise DataError(f"{where}: both day-first ({day}, e.g. 25/12/2016) and month-first ({month}, e.g. "
+                        f"12/25/2016) dates; the order of the other {amb} cannot be known. Set data.date_format "
+                        f"to the export's format (values in the other order then count as unparsed)")
+    if month and cfg.dayfirst and amb:
+        raise DataError(f"{where}: {month} month-first date(s) (second number above 12, e.g. 12/25/2016) but "
+                        f"dates are read day first, so {amb} ambiguous date(s) such as 7/4/2016 would be read as "
+                        f"7 April; set data.dayfirst: false or data.date_format: '%m/%d/%Y'")
+    if day and not cfg.dayfirst and amb:
+        raise DataError(f"{where}: {day} day-first date(s) (first number above 12, e.g. 25/12/2016) but "
+                        f"data.dayfirst is false, so {amb} ambiguous date(s) such as 7/4/2016 would be read as "
+                        f"July 4; set data.dayfirst: true or data.date_format: '%d/%m/%Y'")
+    if amb and not (day or month) and not cfg.dayfirst_known:
+        raise DataError(f"{where}: {amb} numeric date(s) such as 7/4/2016 could be day or month first and none "
+                        f"says which (preset '{cfg.preset.name}' does not know); set data.dayfirst (true for UK "
+                        f"exports) or data.date_format")
+
+
+def _masked(value: str) -> str:
+    return re.sub(r"\d", "#", value)[:40]
 
 
 def residual_error(residual: dict[str, Any], where: str | Path) -> str:
@@ -436,6 +503,9 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
             "source": str(cfg.source),
             "files_read": [str(s.path) for s in sources],
             "encoding": {str(s.path): s.encoding for s in sources},
+            "encoding_fallback_lines": {"count": sum(len(s.fallback_lines) for s in read_stats),
+                                        "first": {s.file: s.fallback_lines[:20] for s in read_stats
+                                                  if s.fallback_lines}},
             "text_fields": list(dict.fromkeys(c for s in sources for c in _needed_columns(cfg, s)[1])),
             "rows_read": state.rows_read + len(bad),
             "rows_kept": state.kept,
@@ -447,7 +517,12 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
                                                            / max(1, sum(s.lines for s in read_stats)), 6),
                                 "max_fraction": cfg.max_bad_row_fraction,
                                 "first": [{"file": b.file, "line": b.line, "reason": b.reason} for b in bad[:50]]},
-            "dates": {"column": cfg.date_column, "missing_or_unparsed": int(state.dates_missing)},
+            "dates": {"column": cfg.date_column, "missing_or_unparsed": int(state.dates_missing),
+                      "empty": int(state.dates["empty"]), "unparsed": int(state.dates["unparsed"]),
+                      "max_unparsed_fraction": cfg.max_bad_date_fraction,
+                      "unparsed_examples": [_masked(v) for v in state.unparsed_dates[:5]],
+                      "format": cfg.date_format, "dayfirst": cfg.dayfirst,
+                      "order_evidence": {k: int(state.dates[k]) for k in ("day_first", "month_first", "ambiguous")}},
             "labels": final_counts,
             "labels_merged_into_other": merged_other,
             "min_label_count": cfg.min_label_count,

@@ -63,7 +63,10 @@ class Preset:
     id, date : str or None
         Source columns of the report id and date.
     date_format : str or None
-        ``strftime`` format of the date column (None: let pandas infer, day first).
+        ``strftime`` format of the date column (None: let pandas infer).
+    dayfirst : bool or None
+        Whether numeric dates without a format are day first (UK exports: True); None: unknown, so
+        ambiguous dates such as 7/4/16 need ``data.dayfirst`` or ``data.date_format``.
     text_fields : tuple of str
         Free-text columns that must exist, joined in this order.
     optional_text_fields : tuple of str
@@ -86,6 +89,7 @@ class Preset:
     id: str | None = None
     date: str | None = None
     date_format: str | None = None
+    dayfirst: bool | None = None
     text_fields: tuple[str, ...] = ()
     optional_text_fields: tuple[str, ...] = ()
     field_labels: dict[str, str] = field(default_factory=dict)
@@ -117,6 +121,7 @@ LFPSE = Preset(
     id="Event ID",
     date="Event date",
     date_format=None,
+    dayfirst=True,  # English organisations' exports
     text_fields=("Describe what happened",),
     optional_text_fields=("What was done immediately", "Why did it happen"),
     field_labels={"Describe what happened": "What happened",

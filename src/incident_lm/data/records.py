@@ -25,6 +25,7 @@ from incident_lm.text.normalise import (
     clean_label,
     clean_text,
     content_hash,
+    date_order_evidence,
     join_fields,
     label_fields,
     parse_dates,
@@ -84,6 +85,11 @@ class Records:
         Redacted spans of the rows whose id is in ``spans_for`` (offsets into the raw field text).
     deid_seconds, clean_seconds : float
         Time spent de-identifying and cleaning.
+    dates : Counter
+        Over the rows of the chunk: ``empty`` and ``unparsed`` date values, and the day/month order
+        evidence of numeric dates (see :func:`~incident_lm.text.normalise.date_order_evidence`).
+    unparsed_dates : list of str
+        The first few date values that did not parse.
     """
 
     frame: pd.DataFrame
@@ -91,6 +97,8 @@ class Records:
     spans: list[tuple[str, str, int, int, str]]
     deid_seconds: float = 0.0
     clean_seconds: float = 0.0
+    dates: Counter[str] = field(default_factory=Counter)
+    unparsed_dates: list[str] = field(default_factory=list)
 
     @property
     def roles(self) -> list[str]:
@@ -156,9 +164,17 @@ def prepare_records(raw: pd.DataFrame, spec: RecordSpec, deid: Deidentifier, *, 
     frame = pd.DataFrame({"id": ids.to_numpy(), "text": text.to_numpy()})
     frame["id"] = frame["id"].astype("str")
     frame["text"] = frame["text"].astype("str")
+    dates: Counter[str] = Counter()
+    unparsed: list[str] = []
     if spec.date_column:
-        frame["date"] = parse_dates(raw[spec.date_column].reset_index(drop=True), spec.date_column,
-                                    spec.date_format, spec.dayfirst).to_numpy()
+        raw_dates = raw[spec.date_column].reset_index(drop=True)
+        parsed = parse_dates(raw_dates, spec.date_column, spec.date_format, spec.dayfirst)
+        given = raw_dates.str.strip() != ""
+        bad = given & parsed.isna()
+        dates.update({"empty": int((~given).sum()), "unparsed": int(bad.sum())})
+        dates.update(date_order_evidence(raw_dates[given]))
+        unparsed = raw_dates[bad].head(5).tolist()
+        frame["date"] = parsed.to_numpy()
     else:
         frame["date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     frame = frame[["id", "date", "text"]]
@@ -169,7 +185,7 @@ def prepare_records(raw: pd.DataFrame, spec: RecordSpec, deid: Deidentifier, *, 
     frame["drop"] = drop
     frame["hash"] = pd.Series(hashes, dtype=object)
     return Records(frame=frame, redactions=redactions, spans=spans_out, deid_seconds=deid_seconds,
-                   clean_seconds=t_clean + time.perf_counter() - t1)
+                   clean_seconds=t_clean + time.perf_counter() - t1, dates=dates, unparsed_dates=unparsed)
 
 
 def _labels(raw: pd.DataFrame, ids: pd.Series, spec: RecordSpec) -> dict[str, pd.Series]:

@@ -67,6 +67,21 @@ def clean_label(s: pd.Series, column: str) -> pd.Series:
     return s.where(s != "", UNKNOWN)
 
 
+_NUMERIC_DATE = re.compile(r"^\s*(?:[A-Za-z][\w ]*:\s*)?(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\b")
+
+
+def date_order_evidence(s: pd.Series) -> dict[str, int]:
+    """What numeric day/month/year dates ``7/4/16`` say about their order, counted over ``s``:
+    ``day_first`` (first number above 12, e.g. 25/12/16), ``month_first`` (second above 12, 12/25/16) and
+    ``ambiguous`` (both 12 or less and different: 7/4/16 is 7 April or 4 July)."""
+    parts = s.astype("str").str.extract(_NUMERIC_DATE).dropna()
+    if parts.empty:
+        return {"day_first": 0, "month_first": 0, "ambiguous": 0}
+    a, b = parts[0].astype(int), parts[1].astype(int)
+    return {"day_first": int(((a > 12) & (b <= 12)).sum()), "month_first": int(((b > 12) & (a <= 12)).sum()),
+            "ambiguous": int(((a <= 12) & (b <= 12) & (a != b)).sum())}
+
+
 def parse_dates(s: pd.Series, column: str, fmt: str | None, dayfirst: bool = True) -> pd.Series:
     """Parse a date column (``fmt`` or mixed formats); unparseable or empty -> NaT. dtype datetime64[ns].
 
