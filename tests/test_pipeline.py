@@ -201,7 +201,7 @@ def test_summary_prints_the_comparison_table(pipeline_repo: Path) -> None:
 #: One file of each layer (and a stage script, and a data file), and the stages that must become stale when it
 #: changes: those whose deps hold it. Written out by hand, from the architecture, not computed from dvc.yaml.
 def _expected() -> dict[str, set[str]]:
-    every = {"generate", "prepare", "split", "train_fasttext", "fasttext_supervised", "tune_lm", "compare",
+    every = {"generate", "prepare", "check", "split", "train_fasttext", "fasttext_supervised", "tune_lm", "compare",
              "review", "audit", "report"} | {f"{s}@{n}" for s in ("represent", "evaluate") for n in reps()}
     # audit and report declare what the audit imports (core, text, deid, encoders, wordvec) and every artefact
     checks = {"audit", "report"}
@@ -215,7 +215,7 @@ def _expected() -> dict[str, set[str]]:
         # review prepares search queries with the training text's recipe: it declares deid and data too
         "src/incident_lm/deid/names.py": {"prepare", "review"} | checks,
         "src/incident_lm/deid/gazetteer/surnames.txt": {"prepare", "review"} | checks,
-        "src/incident_lm/data/presets.py": {"prepare", "split", "review"},
+        "src/incident_lm/data/presets.py": {"prepare", "check", "split", "review"},
         "src/incident_lm/synthetic/generator.py": {"generate"},
         "src/incident_lm/encoders/hf.py": {"tune_lm", "represent@bert", "represent@bert_tuned", "review"} | checks,
         "src/incident_lm/wordvec/vectors.py": {"train_fasttext", "fasttext_supervised", "review"} | fasttext | checks,

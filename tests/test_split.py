@@ -155,7 +155,7 @@ def test_bad_test_size_names_key(test_size: float) -> None:
 
 
 def test_unknown_method_names_key() -> None:
-    with pytest.raises(ParamsError, match=r"'split\.method' = 'random': must be 'stratified' or 'time'"):
+    with pytest.raises(ParamsError, match=r"'split\.method' = 'random': must be 'stratified', 'time' or 'column'"):
         split_reports(reports(), method="random")
 
 

@@ -29,6 +29,7 @@ class DataParams:
     text_fields: tuple[str, ...] | None = None
     labels: dict[str, Any] = param(default_factory=dict)
     date_column: str | None = None
+    split_column: str | None = None
     date_format: str | None = None
     dayfirst: bool | None = None
     max_bad_date_fraction: float = param(0.05, min=0.0, max=1.0)
@@ -58,6 +59,7 @@ class DataConfig:
     mixed_encoding: str = "error"
     id_column: str | None = None
     date_column: str | None = None
+    split_column: str | None = None
     date_format: str | None = None
     dayfirst: bool = True
     dayfirst_known: bool = True
@@ -109,7 +111,8 @@ class DataConfig:
         overrides = {k: v for k, v in p.columns.items() if k not in _NOT_LABELS} | p.labels
         for role, value in overrides.items():
             if role in RESERVED:
-                raise s.sub("labels", {}).error(role, f"'{role}' is reserved and cannot be a label role")
+                hint = " (an export's own train/test column: data.split_column)" if role == "split" else ""
+                raise s.sub("labels", {}).error(role, f"'{role}' is reserved and cannot be a label role{hint}")
             labels.pop(role, None)
             optional_labels.pop(role, None)
             if value is None:
@@ -119,7 +122,7 @@ class DataConfig:
             labels[role] = value
         return cls(
             source=p.source, preset=preset, format=p.format, encoding=p.encoding or preset.encoding,
-            mixed_encoding=p.mixed_encoding,
+            mixed_encoding=p.mixed_encoding, split_column=p.split_column,
             id_column=id_column, date_column=date_column, date_format=p.date_format or preset.date_format,
             dayfirst=p.dayfirst if p.dayfirst is not None else preset.dayfirst is not False,
             dayfirst_known=p.dayfirst is not None or preset.dayfirst is not None,
@@ -137,6 +140,8 @@ class DataConfig:
             return "data.columns.id"
         if what == "date":
             return "data.date_column or data.columns.date"
+        if what == "split":
+            return "data.split_column"
         if what == "text":
             return self.text_keys.get(column, TEXT_KEY)
         return f"data.labels.{what} (or data.columns.{what})"

@@ -52,6 +52,9 @@ from incident_lm.deid import TYPES, DeidConfig, Deidentifier
 from incident_lm.deid.residual import ResidualScan, lower_case_words, ordinary_words
 from incident_lm.deid.score import contains_value, load_truth, score_redactions, spans_frame
 
+#: The prepared column holding an export's own split (``data.split_column``), carried like a label role.
+SPLIT = "split"
+
 log = logging.getLogger("incident_lm.prepare")
 
 OTHER = "Other"
@@ -133,6 +136,10 @@ def _needed_columns(cfg: DataConfig, src: _Source) -> tuple[list[str], list[str]
             roles[role] = c
         else:
             missing_optional.append(c)
+    if cfg.split_column:  # the export's own train/test split, carried as the prepared "split" column
+        if cfg.split_column not in header:
+            raise _missing_column_error(cfg, src.path, cfg.split_column, "split", header)
+        roles[SPLIT] = cfg.split_column
     if src.types is not None:
         check_parquet_types(src.path, src.types, texts, cfg.date_column, cfg.text_keys)
     cols = [c for c in (cfg.id_column, cfg.date_column) if c]
@@ -172,6 +179,7 @@ class _State:
     dates_missing: int = 0
     dates: Counter[str] = field(default_factory=Counter)  # empty, unparsed and day/month order evidence
     unparsed_dates: list[str] = field(default_factory=list)
+    date_range: list[pd.Timestamp] = field(default_factory=list)  # first and last date of the kept reports
     timing: Counter[str] = field(default_factory=Counter)
     kept: int = 0
     lower_words: Counter[str] = field(default_factory=Counter)
@@ -208,6 +216,9 @@ class _State:
         keep = drop == ""
         out = df.loc[keep, ["id", "date", "text", *rec.roles]].reset_index(drop=True)
         self.dates_missing += int(out["date"].isna().sum())
+        known = out["date"].dropna()
+        if len(known):
+            self.date_range = [min([known.min(), *self.date_range[:1]]), max([known.max(), *self.date_range[1:]])]
         for role in rec.roles:
             self.labels.setdefault(role, Counter()).update(out[role].tolist())
         self.words.append(words[keep])
@@ -240,6 +251,39 @@ def label_mapping(counts: Counter[str], min_count: int, exempt: bool = False) ->
     rare = sorted(v for v, c in merged.items() if c < min_count and v != OTHER) if not exempt else []
     rare_set = set(rare)
     return {v: (OTHER if canon[v] in rare_set else canon[v]) for v in counts}, rare
+
+
+#: Values of an export's own split column (case and spacing ignored) and what they mean.
+SPLIT_VALUES: dict[str, str] = {"train": "train", "training": "train", "trn": "train",
+                                "test": "test", "testing": "test", "tst": "test", "holdout": "test",
+                                "held out": "test", "held-out": "test", "eval": "test", "evaluation": "test"}
+
+
+def split_mapping(counts: Counter[str]) -> dict[str, str]:
+    """Raw split-column value -> ``train`` / ``test`` (unknown values are left out)."""
+    return {v: SPLIT_VALUES[v.strip().lower()] for v in counts if v.strip().lower() in SPLIT_VALUES}
+
+
+def _check_split_column(cfg: DataConfig, sources: list[_Source], state: _State) -> None:
+    """An export's own split column must say train or test for every kept report, and hold both."""
+    if not cfg.split_column:
+        return
+    counts = state.labels.get(SPLIT, Counter())
+    known = split_mapping(counts)
+    where = f"{', '.join(str(s.path) for s in sources)}: split column '{cfg.split_column}'"
+    odd = {v: c for v, c in counts.items() if v not in known}
+    if odd:
+        shown = ", ".join(f"{v!r} ({c})" for v, c in sorted(odd.items(), key=lambda kv: -kv[1])[:10])
+        raise DataError(f"{where}: value(s) that are neither train nor test: {shown} (accepted, any case: "
+                        f"{', '.join(sorted(set(SPLIT_VALUES)))}); fix the export or set data.split_column: null "
+                        f"and split by split.method")
+    final = Counter()
+    for v, c in counts.items():
+        final[known[v]] += c
+    for name in ("train", "test"):
+        if not final[name]:
+            raise DataError(f"{where}: no kept report is '{name}' ({dict(final)}); the split needs both "
+                            f"(set data.split_column: null to split by split.method)")
 
 
 def _quantiles(words: np.ndarray) -> dict[str, float | None]:
@@ -339,6 +383,8 @@ def prepare(cfg: DataConfig, deid_cfg: DeidConfig, out_path: str | Path = "data/
 
         _check_read(cfg, sources, read_stats, state)
         _check_dates(cfg, sources, state)
+        _check_split_column(cfg, sources, state)
+        _check_truth_matches(deid_cfg, sources, state, truth_docs)
         data_m, deid_m = _finalise(cfg, deid_cfg, state, read_stats, sources, roles_seen or [], tmp1,
                                    out_path, truth, data_metrics, deid_metrics)
     finally:
@@ -431,6 +477,20 @@ def _check_dates(cfg: DataConfig, sources: list[_Source], state: _State) -> None
                         f"exports) or data.date_format")
 
 
+def _check_truth_matches(deid_cfg: DeidConfig, sources: list[_Source], state: _State,
+                         truth_docs: set[str] | None) -> None:
+    """Planted truth that names none of the export's reports (the synthetic default left on real data) would
+    score nothing and report every target as met."""
+    if truth_docs is not None and not state.docs_scored:
+        raise DataError(f"deid.truth = {str(deid_cfg.truth)!r}: none of its {len(truth_docs)} document ids is a "
+                        f"report of {', '.join(str(s.path) for s in sources)}, so nothing could be scored; set "
+                        f"deid.truth: null for a real export (the residual-risk scan then checks the output)")
+
+
+def _iso(t: pd.Timestamp) -> str:
+    return t.strftime("%Y-%m-%d")
+
+
 def _masked(value: str) -> str:
     return re.sub(r"\d", "#", value)[:40]
 
@@ -449,9 +509,16 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
               data_metrics: str | Path, deid_metrics: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     t0 = time.perf_counter()
     mappings: dict[str, dict[str, str]] = {}
+    split_counts: Counter[str] | None = None
     merged_other: dict[str, list[str]] = {}
     final_counts: dict[str, dict[str, int]] = {}
     for role in roles:
+        if role == SPLIT:
+            mappings[role] = split_mapping(state.labels.get(role, Counter()))
+            split_counts = Counter()
+            for v, c in state.labels.get(role, Counter()).items():
+                split_counts[mappings[role][v]] += c
+            continue
         mapping, rare = label_mapping(state.labels.get(role, Counter()), cfg.min_label_count,
                                       role in cfg.rare_exempt)
         mappings[role] = mapping
@@ -521,9 +588,13 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
                       "empty": int(state.dates["empty"]), "unparsed": int(state.dates["unparsed"]),
                       "max_unparsed_fraction": cfg.max_bad_date_fraction,
                       "unparsed_examples": [_masked(v) for v in state.unparsed_dates[:5]],
+                      "first": _iso(state.date_range[0]) if state.date_range else None,
+                      "last": _iso(state.date_range[1]) if state.date_range else None,
                       "format": cfg.date_format, "dayfirst": cfg.dayfirst,
                       "order_evidence": {k: int(state.dates[k]) for k in ("day_first", "month_first", "ambiguous")}},
             "labels": final_counts,
+            "split_column": None if split_counts is None else {"column": cfg.split_column,
+                                                               "counts": dict(sorted(split_counts.items()))},
             "labels_merged_into_other": merged_other,
             "min_label_count": cfg.min_label_count,
             "text_words": _quantiles(words),

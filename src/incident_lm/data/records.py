@@ -195,6 +195,9 @@ def _labels(raw: pd.DataFrame, ids: pd.Series, spec: RecordSpec) -> dict[str, pd
         out["category"] = vaers.category_from_vax(ids, dict(spec.vax_map))
         out["harm"] = vaers.harm_from_flags(raw)
     for role, col in spec.roles.items():
+        if role == "split":  # an export's own train/test column: checked and mapped by prepare
+            out[role] = raw[col].str.replace(WHITESPACE, " ", regex=True).str.strip()
+            continue
         values = clean_label(raw[col], col)
         if role == "harm" and spec.harm_map is not None:
             values = values.map(spec.harm_map).astype("str")

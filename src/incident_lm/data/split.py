@@ -1,4 +1,4 @@
-"""Train/test split of the prepared reports: stratified (default) or by date.
+"""Train/test split of the prepared reports: stratified (default), by date, or the export's own.
 
 The split file is read back with :func:`incident_lm.core.artefacts.read_split`, the one reader every
 later stage uses.
@@ -22,7 +22,7 @@ from incident_lm.core.params import param
 class SplitConfig:
     """The ``split`` params section (see :func:`split_reports`)."""
 
-    method: Literal["stratified", "time"] = "stratified"
+    method: Literal["stratified", "time", "column"] = "stratified"
     test_size: float = param(0.2, min=0.0, max=1.0)
     stratify: str | None = "category"
     seed: int = param(0, min=0)
@@ -38,9 +38,10 @@ def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: fl
     ----------
     df : DataFrame
         Prepared reports with at least ``id`` and ``text``; ``date`` for the time split.
-    method : {"stratified", "time"}
+    method : {"stratified", "time", "column"}
         ``stratified``: seeded split stratified by ``stratify``. ``time``: reports dated on
         or after ``time_cutoff`` (or the latest ``test_size`` fraction if no cutoff) are test.
+        ``column``: the export's own split, the ``split`` column prepare made from ``data.split_column``.
     test_size : float
         Fraction in test, in (0, 1).
     stratify : str or None
@@ -51,6 +52,14 @@ def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: fl
     DataFrame
         A copy of ``df`` with ``split``, rows in their original order.
     """
+    if method == "column":
+        if "split" not in df.columns:
+            raise ParamsError("params.yaml: 'split.method' = 'column' uses the export's own train/test column: set "
+                              "data.split_column to it")
+        bad = ~df["split"].isin(SPLITS)
+        if bad.any():
+            raise ParamsError(f"prepared 'split' column holds {sorted(set(df.loc[bad, 'split']))[:5]}, not only "
+                              f"{SPLITS}: rerun prepare")
     if not 0 < test_size < 1:
         raise ParamsError(f"params.yaml: 'split.test_size' = {test_size!r}: must be between 0 and 1")
     if len(df) < 4:
@@ -71,6 +80,8 @@ def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: fl
                                         stratify=strat)
         is_train = np.zeros(len(df), dtype=bool)
         is_train[idx_train] = True
+    elif method == "column":
+        is_train = (out["split"] == "train").to_numpy()
     elif method == "time":
         if "date" not in df.columns or df["date"].isna().all():
             raise ParamsError("params.yaml: 'split.method' = 'time' needs a 'date' column with values "
@@ -82,7 +93,7 @@ def split_reports(df: pd.DataFrame, *, method: str = "stratified", test_size: fl
         cutoff = pd.Timestamp(time_cutoff) if time_cutoff else dates.quantile(1 - test_size)
         is_train = (dates < cutoff).to_numpy()
     else:
-        raise ParamsError(f"params.yaml: 'split.method' = {method!r}: must be 'stratified' or 'time'")
+        raise ParamsError(f"params.yaml: 'split.method' = {method!r}: must be 'stratified', 'time' or 'column'")
     out["split"] = np.where(is_train, "train", "test")
     for name in SPLITS:
         if not (out["split"] == name).any():
