@@ -46,8 +46,14 @@ def test_modulus_11_check_digit_rules() -> None:
     assert not any(nhs_number_valid(base + str(k)) for k in range(10))
 
 
-def test_mixed_separators_are_not_one_nhs_number(d: Deidentifier) -> None:
-    assert "NHS_NUMBER" not in [t for t, _ in found(d, "ref 943 476-5919")]
+@pytest.mark.parametrize("written", ["943 476-5919", "943.476.5919", "943/476/5919", "943  476  5919", "9434765919",
+                                     "943\u00a0476\u00a05919", "943 476\n5919", "943\u2013476\u20135919"])
+def test_nhs_numbers_whatever_their_separators(d: Deidentifier, written: str) -> None:
+    assert found(d, f"NHS no {written} on the band") == [("NHS_NUMBER", written)]
+
+
+def test_separators_do_not_make_a_bad_checksum_an_nhs_number(d: Deidentifier) -> None:
+    assert "NHS_NUMBER" not in [t for t, _ in found(d, "ref 943 476-5918 and 943.476.5918")]
 
 
 # --- dates ------------------------------------------------------------------------------------------
@@ -315,3 +321,41 @@ def test_planted_corpus_recall_and_precision(d: Deidentifier) -> None:
     assert scores["overall"]["recall"] == 1.0
     assert scores["overall"]["precision"] == 1.0
     assert scores["targets"]["all_pass"]
+
+
+# --- forms real reporters write (the detection view and separator-agnostic patterns) -------------------------
+@pytest.mark.parametrize(("text", "typ", "value"), [
+    ("call 07700.900.123 after", "PHONE", "07700.900.123"),
+    ("on +44 (0)7700 900123 today", "PHONE", "+44 (0)7700 900123"),
+    ("rang (01632) 960123 ext 12", "PHONE", "(01632) 960123"),
+    ("mobile 07700\u00a0900\u00a0123", "PHONE", "07700\u00a0900\u00a0123"),
+    ("lives at sw1a 1aa now", "POSTCODE", "sw1a 1aa"),
+    ("postcode SW1A1AA", "POSTCODE", "SW1A1AA"),
+    ("home Ls6  2ab area", "POSTCODE", "Ls6  2ab"),
+    ("DOB:03/04/1951 on the form", "DATE", "03/04/1951"),
+    ("DOB 03041951 on the form", "DATE", "03041951"),
+    ("dob 3.4.51 on the form", "DATE", "3.4.51"),
+    ("D.O.B. 19510403 on the form", "DATE", "19510403"),
+    ("MRN: RX1234567 on file", "HOSPITAL_NUMBER", "RX1234567"),
+    ("hosp no. 12 34 567 on file", "HOSPITAL_NUMBER", "12 34 567"),
+    ("label RTH-1234567 on file", "HOSPITAL_NUMBER", "RTH-1234567"),
+    ("Trust ID 0012345678 on file", "HOSPITAL_NUMBER", "0012345678"),
+    ("email jane.smith at nhs dot net please", "EMAIL", "jane.smith at nhs dot net"),
+    ("email jane.smith[at]nhs[dot]net please", "EMAIL", "jane.smith[at]nhs[dot]net"),
+    ("email jane.smith (at) nhs.net please", "EMAIL", "jane.smith (at) nhs.net"),
+    ("email JANE.SMITH@NHS.NET please", "EMAIL", "JANE.SMITH@NHS.NET"),
+    ("lives at 12 Acacia Avenue with", "ADDRESS", "12 Acacia Avenue"),
+    ("from Flat 3, 22 High Street was", "ADDRESS", "Flat 3, 22 High Street"),
+    ("went to 7 Mill Lane, Leeds.", "ADDRESS", "7 Mill Lane, Leeds"),
+])
+def test_forms_of_structured_identifiers(d: Deidentifier, text: str, typ: str, value: str) -> None:
+    assert found(d, text) == [(typ, value)]
+
+
+@pytest.mark.parametrize("text", [
+    "at m1 1st floor", "meet at 2pm b2 2pm", "she arrived at ward dot", "seen at home", "gave 2 Paracetamol tablets",
+    "GCS 14/15 pain 5/10 at 14:30 for 5/7", "Ward 5 St Mary's hospital", "bed 12 Elizabeth Ward",
+    "2 Paracetamol given at 10 Downing", "Waited 3 Hours On The Corridor",
+])
+def test_look_alikes_are_kept(d: Deidentifier, text: str) -> None:
+    assert d.find(text) == []

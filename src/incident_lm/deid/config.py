@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from incident_lm.core.params import param
 
-TYPES: tuple[str, ...] = ("EMAIL", "URL", "NHS_NUMBER", "HOSPITAL_NUMBER", "PHONE", "POSTCODE", "DATE",
-                          "PERSON")
+TYPES: tuple[str, ...] = ("EMAIL", "URL", "NHS_NUMBER", "HOSPITAL_NUMBER", "PHONE", "POSTCODE", "ADDRESS",
+                          "DATE", "PERSON")
 #: Identifier types whose recall target is the "structured" one.
-STRUCTURED: tuple[str, ...] = ("NHS_NUMBER", "HOSPITAL_NUMBER", "PHONE", "POSTCODE", "DATE", "EMAIL", "URL")
+STRUCTURED: tuple[str, ...] = ("NHS_NUMBER", "HOSPITAL_NUMBER", "PHONE", "POSTCODE", "ADDRESS", "DATE", "EMAIL",
+                               "URL")
 #: Order in which overlapping candidates of different types are kept.
 PRIORITY = {t: i for i, t in enumerate(TYPES)}
 

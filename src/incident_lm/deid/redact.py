@@ -5,18 +5,26 @@ anything downstream (splits, representations, language models) sees the text.
 
 Identifier types and placeholders
 ---------------------------------
-``NHS_NUMBER``       10 digits (3-3-4 spaced, dashed or plain) that pass the Modulus 11 check digit.
+All patterns run on :func:`~incident_lm.deid.structured.detection_view` of the text (Unicode spaces, line
+breaks, dashes and full-width digits in their ASCII form, same offsets).
+
+``NHS_NUMBER``       10 digits (3-3-4 with any spaces, dashes, dots or slashes, or plain) that pass the
+                     Modulus 11 check digit.
 ``HOSPITAL_NUMBER``  local patient numbers after a cue ("MRN", "hospital no.", "unit number", any
                      "no." / "#" / misspelt "numer" followed by 6-10 digits) and bare RX-style codes
                      (1-3 letters of one case followed by 6-9 digits). Device lot numbers written
                      "lot # 60559371" are caught too (over-redaction, accepted).
-``PHONE``            UK numbers (01/02/03/07/08..., +44, (0)...), other ``+``-prefixed numbers.
+``PHONE``            UK numbers (01/02/03/07/08..., +44, (0)..., spaced, dashed or dotted), other
+                     ``+``-prefixed numbers.
 ``DATE``             numeric (03/04/1951, 3.4.51, 1951-04-03), written-month (3 April 1951, 3rd Apr,
                      April 3, 1951, April 1951, 23rd august), compact (1OCT92, 29-SEP-93, Jan94) and
                      day/month after a date word ("seen on 3/1"). Times (14:30), scores (5/10) and
-                     clinical durations ("for 5/7", "2/52") are not dates.
-``POSTCODE``         full UK postcodes (SW1A 1AA, M1 1AE).
-``EMAIL``, ``URL``   addresses and links.
+                     clinical durations ("for 5/7", "2/52") are not dates. After a date-of-birth
+                     cue ("DOB", "D.O.B.", "born") also unseparated (03041951) and dotted short forms.
+``POSTCODE``         full UK postcodes in any case, with or without the space (SW1A 1AA, sw1a1aa).
+``ADDRESS``          street addresses: a house number (after "Flat 3," ...), capitalised words, a street
+                     word (Road, Street, Avenue, Lane, Close, ...), the town when punctuation follows.
+``EMAIL``, ``URL``   addresses (also obfuscated: "jane.smith at nhs dot net", "[at]", "(at)") and links.
 ``PERSON``           names after a title (Mr, Mrs, Ms, Miss, Mx, Dr, Prof, Sister) or a staff/relative
                      role ("staff nurse", "HCA", "consultant", "daughter", ...); record-style
                      "SMITH, John"; bare names found with a general given-name / surname gazetteer
@@ -47,7 +55,7 @@ import pandas as pd
 from incident_lm.core.params import Section, read_section
 from incident_lm.deid.config import PRIORITY, TYPES, DeidConfig, Span
 from incident_lm.deid.names import NameFinder
-from incident_lm.deid.structured import char_counts, find_structured
+from incident_lm.deid.structured import char_counts, detection_view, find_structured
 
 
 class Deidentifier:
@@ -77,8 +85,9 @@ class Deidentifier:
         """Non-overlapping identifier spans ``(start, end, type)`` in ``text``, sorted by start."""
         if not text:
             return []
-        n_digits, n_upper, n_letters = char_counts(text)
-        cands = find_structured(text, self._types, n_digits)
+        view = detection_view(text)  # same length: its spans are spans of ``text``
+        n_digits, n_upper, n_letters = char_counts(view)
+        cands = find_structured(view, self._types, n_digits)
         if "PERSON" in self._types:
             cands.extend(self._names.find(text, shouted=n_upper > 0.6 * n_letters > 0))
         return _resolve(cands)

@@ -1,4 +1,12 @@
-"""Structured identifiers: NHS numbers, hospital numbers, phone numbers, postcodes, dates, emails, URLs.
+"""Structured identifiers: NHS numbers, hospital numbers, phone numbers, postcodes, street addresses, dates,
+emails (plain and obfuscated), URLs.
+
+The patterns run on a *detection view* of the text (:func:`detection_view`): one character for one, so spans
+found in it are spans of the text, with every Unicode space, tab and line break as a space, every dash and
+minus sign as ``-``, full-width digits and punctuation as ASCII and zero-width characters as spaces. A number
+broken by a double space, a no-break space or a line break is then one number. Digit groups may be separated
+by spaces, dashes, dots or slashes (NHS numbers then must pass Modulus 11); postcodes match in any case, with
+or without their space, against the UK format.
 
 Each pattern is precompiled and runs only when the text could hold a match (enough digits, the right
 separator), which skips most regex passes on typical report text. :func:`find_structured` returns
@@ -33,29 +41,84 @@ def _trie(words: Iterable[str]) -> str:
     return "(?:" + build(root) + ")"
 
 
+def _view_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F,
+               0x205F, 0x3000, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF):
+        table[cp] = " "
+    for cp in (*range(0x2010, 0x2016), 0x2212, 0xFE58, 0xFE63, 0xFF0D):
+        table[cp] = "-"
+    for i in range(10):
+        table[0xFF10 + i] = str(i)
+    table.update({0xFF0E: ".", 0x2044: "/", 0x2215: "/", 0xFF0F: "/", 0xFF20: "@", 0xFF1A: ":"})
+    return table
+
+
+_VIEW_TABLE = _view_table()
+
+
+def detection_view(text: str) -> str:
+    """``text`` with the same length, every character that could hide an identifier's shape replaced by its
+    plain ASCII form (spaces, line breaks, dashes, full-width digits), so patterns see one number where the
+    writer saw one."""
+    return text.translate(_VIEW_TABLE)
+
+
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
 _URL_TRAIL = ".,;:!?)]}'\""
 
-_NHS_RE = re.compile(r"(?<![\d+])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\d])")
+# digit groups separated by spaces (one or more), a dash, a dot or a slash, or nothing
+_SEP = r"(?: {0,3}[-./]? {0,3})"
+_NHS_RE = re.compile(r"(?<![\d+])(\d{3})" + _SEP + r"(\d{3})" + _SEP + r"(\d{4})(?!\d)")
 
 _HOSP_CUE = (r"(?:mrn|m\.r\.n\.?|rxn|crn|hospital\s+(?:no|number|num|id|ref)|hosp\.?\s+(?:no|number)|"
              r"unit\s+(?:no|number)|case\s+(?:no|number)|patient\s+(?:id|no|number)|pas\s+(?:no|number|id)|"
-             r"k\s+number)")
-_HOSP_CUE_KEYS: tuple[str, ...] = ("mrn", "m.r.n", "rxn", "crn", "hosp", "unit", "case", "patient", "pas", "k number")
+             r"k\s+number|trust\s+(?:id|no|number|ref))")
+_HOSP_CUE_KEYS: tuple[str, ...] = ("mrn", "m.r.n", "rxn", "crn", "hosp", "unit", "case", "patient", "pas", "k number",
+                                  "trust")
+# the number after a cue: a trust prefix ("RX", "RTH-"), then 5-10 digits, whole or in groups ("12 34 567")
 _HOSP_CUE_RE = re.compile(r"(?i:\b" + _HOSP_CUE + r")\.?\s*[:#]?\s*(?:(?i:is)\s+)?"
-                          r"([A-Za-z]{0,3}\d{5,10}[A-Za-z]?)(?![\w])")
+                          r"([A-Za-z]{0,4}[-/]?(?:\d{5,10}|\d{1,4}(?:[ -]\d{1,4}){1,4})[A-Za-z]?)(?![\w])")
 # any record number: 6-10 digits straight after "no." / "number" / "#" ("RTX no. 9367709", "unti no 0748767")
 # (misspellings of "number" included: "nuber", "numer", "numebr")
 _HOSP_NO_RE = re.compile(r"(?i:\b(?:no|num|nu[mbe][a-z]{0,4})\b\.?|#)\s*[:#]?\s*([A-Za-z]{0,2}\d{6,10})(?![\w/])")
-_HOSP_BARE_RE = re.compile(r"(?<![\w/-])(?:[A-Z]{1,3}|[a-z]{1,3})\d{6,9}(?![\w/-])")
+_HOSP_BARE_RE = re.compile(r"(?<![\w/-])(?:[A-Z]{1,3}|[a-z]{1,3})-?\d{6,9}(?![\w/-])")
 
-_PHONE_UK_RE = re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|0044\s?|\(0|0)"
-                          r"(\d{2,4})\)?[\s-]?(\d{3,4})[\s-]?(\d{3,4})(?![\d])")
+_PHONE_UK_RE = re.compile(r"(?<![\w+])(?:\+ ?44 ?(?:\(0\) ?)?|0044 ?|\(0|0)"
+                          r"(\d{2,4})\)?[ .-]{0,2}(\d{3,4})[ .-]{0,2}(\d{3,4})(?![\d])")
 _PHONE_INTL_RE = re.compile(r"(?<![\w+])\+(?!44)\d{1,3}[\s-]?(?:\(?\d{1,4}\)?[\s-]?){2,4}\d{2,4}(?![\d])")
 
-_POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]|"
-                          r"[A-HK-Y]\d[ABEHMNPRV-Y]) ?\d[ABD-HJLNP-UW-Z]{2})\b")
+# the UK format in any case, the space optional or doubled ("sw1a 1aa", "SW1A1AA", "Sw1a  1Aa")
+_POSTCODE_RE = re.compile(r"(?i)\b(?:GIR {0,2}0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]|"
+                          r"[A-HK-Y]\d[ABEHMNPRV-Y]) {0,2}\d[ABD-HJLNP-UW-Z]{2})\b")
+# inward codes that are also ordinals or times in lower case ("m1 1st", "b2 2pm")
+_POSTCODE_WORDS = frozenset({"st", "nd", "rd", "th", "am", "pm"})
+
+# street addresses: a house number (after "Flat 3," or the like), one to three capitalised words, a street word;
+# the town only when punctuation, the end or a postcode follows ("7 Mill Lane, Leeds.")
+_STREET = ("Road", "Rd", "Street", "Avenue", "Ave", "Lane", "Close", "Drive", "Crescent", "Way", "Gardens",
+           "Gdns", "Grove", "Place", "Terrace", "Court", "Square", "Hill", "Row", "Walk", "Mews", "Rise", "Parade",
+           "Green", "Vale", "Wharf", "Boulevard", "St")
+_ADDRESS_RE = re.compile(
+    r"(?<![\w/.,-])(?:(?i:flat|apartment|apt|unit)\.? ?\d{1,4}[A-Za-z]?,? +)?\d{1,4}[A-Za-z]?,? +"
+    r"(?:[A-Z][a-z\'\u2019]+(?:-[A-Z][a-z]+)? +){1,3}" + _trie(_STREET) + r"\b\.?"
+    r"(?:, *[A-Z][a-z]+(?: [A-Z][a-z]+)?(?=[,.;)]|$| +[A-Z]{1,2}\d))?")
+_STREET_KEYS: tuple[str, ...] = tuple({w.lower() for w in _STREET})
+
+# obfuscated emails: "jane.smith at nhs dot net", "jane[dot]smith[at]nhs[dot]net", "jane.smith (at) nhs.net"
+_OB_AT = r"(?: *[\[({<] *at *[\])}>] *| +at +| *@ *)"
+_OB_DOT = r"(?: *[\[({<] *dot *[\])}>] *| +dot +|\.)"
+_LABEL = r"[A-Za-z0-9_%+-]+"
+_EMAIL_OBF_RE = re.compile(r"(?i)(?<![\w.+-])" + _LABEL + r"(?:" + _OB_DOT + _LABEL + r")*" + _OB_AT + _LABEL
+                           + r"(?:" + _OB_DOT + _LABEL + r")*" + _OB_DOT
+                           + r"(?:com|net|org|uk|gov|edu|info|co|ac|ie|io|scot|wales)(?![\w])")
+_OB_MARK_RE = re.compile(r"(?i)[\[({<] *(?:at|dot) *[\])}>]| dot ")
+_MAIL_DOMAINS = ("nhs", "gmail", "hotmail", "yahoo", "outlook", "btinternet", "icloud", "live")
+
+# dates after a date-of-birth cue, also unseparated ("DOB 03041951", "D.O.B.:3.4.51", "born 19510403")
+_DOB_RE = re.compile(r"(?i:(?<![\w])(?:d\.? ?o\.? ?b|date +of +birth|born(?: +on)?)(?![a-z]))\.?:? *[:-]? *"
+                     r"(\d{1,2}[ ./-]{1,2}\d{1,2}[ ./-]{1,2}(?:\d{4}|\d{2})|\d{8}|\d{6})(?!\d)")
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -65,7 +128,7 @@ _MONTHS = {
 _MONTH = _trie(_MONTHS)
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:\d{4}|'\d{2})"
-_DATE_NUM_RE = re.compile(r"(?<![\d/.:-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d]|[/.-]\d)")
+_DATE_NUM_RE = re.compile(r"(?<![\d/.-])(?<!\d:)(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d]|[/.-]\d)")
 # day/month without a year, only after a date preposition ("seen on 3/1", "since 23/1"): "5/10" stays a score
 _DATE_DM_RE = re.compile(r"(?i:\b(?:on|since|from|until|till|dated|before|after|by|"
                          r"(?:arranged|booked|planned|scheduled|listed|due)\s+for)\s+)(\d{1,2})/(\d{1,2})(?![\d/]|\.\d)")
@@ -99,6 +162,19 @@ def _valid_dm(a: int, b: int) -> bool:
     return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
 
 
+_DOB_KEY_RE = re.compile(r"(?i)o\.? ?b|birth|born")
+
+
+def _dob_ok(value: str) -> bool:
+    """A date of birth after its cue: day and month valid (d/m or m/d), or year-first ``yyyymmdd``."""
+    parts = re.split(r"[ ./-]+", value)
+    if len(parts) == 3:
+        return _valid_dm(int(parts[0]), int(parts[1]))
+    if len(value) == 8 and 1880 <= int(value[:4]) <= 2100 and 1 <= int(value[4:6]) <= 12:
+        return 1 <= int(value[6:]) <= 31
+    return _valid_dm(int(value[:2]), int(value[2:4]))
+
+
 def _month_ok(word: str, has_year: bool) -> bool:
     # "may", "mar", "dec" in lower case are usually words ("may be", "dec. GCS"): keep them only with a year.
     return has_year or not word.islower()
@@ -122,9 +198,17 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
     (enough digits, the right separator), which skips most regex passes on typical report text."""
     spans: list[Span] = []
     add = spans.append
-    if "EMAIL" in types and "@" in text:
-        for m in _EMAIL_RE.finditer(text):
-            add((m.start(), m.end(), "EMAIL"))
+    if "EMAIL" in types:
+        if "@" in text:
+            for m in _EMAIL_RE.finditer(text):
+                add((m.start(), m.end(), "EMAIL"))
+        low = text.lower()
+        if "dot" in low or "at)" in low or "at]" in low or "at}" in low or "at>" in low or (
+                " at " in low and any(d in low for d in _MAIL_DOMAINS)):
+            for m in _EMAIL_OBF_RE.finditer(text):
+                g = m.group()
+                if _OB_MARK_RE.search(g) or any(d in g.lower() for d in _MAIL_DOMAINS):
+                    add((m.start(), m.end(), "EMAIL"))
     if "URL" in types and ("://" in text or "www" in text or "WWW" in text):
         for m in _URL_RE.finditer(text):
             end = m.end()
@@ -135,13 +219,14 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
         return spans
     if "NHS_NUMBER" in types and n_digits >= 10:
         for m in _NHS_RE.finditer(text):
-            if nhs_number_valid(m.group(1) + m.group(3) + m.group(4)):
+            if nhs_number_valid(m.group(1) + m.group(2) + m.group(3)):
                 add((m.start(), m.end(), "NHS_NUMBER"))
     if "HOSPITAL_NUMBER" in types and n_digits >= 5:
         lower = text.lower()
         if any(k in lower for k in _HOSP_CUE_KEYS):
             for m in _HOSP_CUE_RE.finditer(text):
-                add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
+                if 5 <= sum(c.isdigit() for c in m.group(1)) <= 10:
+                    add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
         if n_digits >= 6:
             for m in _HOSP_BARE_RE.finditer(text):
                 add((m.start(), m.end(), "HOSPITAL_NUMBER"))
@@ -159,7 +244,15 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
                     add((m.start(), m.end(), "PHONE"))
     if "POSTCODE" in types and n_digits >= 2:
         for m in _POSTCODE_RE.finditer(text):
+            g = m.group()
+            if not g.isupper() and g[-2:].lower() in _POSTCODE_WORDS:
+                continue
             add((m.start(), m.end(), "POSTCODE"))
+    if "ADDRESS" in types:
+        low = text.lower()
+        if any(k in low for k in _STREET_KEYS):
+            for m in _ADDRESS_RE.finditer(text):
+                add((m.start(), m.end(), "ADDRESS"))
     if "DATE" in types:
         slash, dash, dot = "/" in text, "-" in text, "." in text
         if n_digits >= 3 and (slash or dash or dot):
@@ -168,6 +261,10 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
                 if _valid_dm(a, b) and not (m.group(2) == "." and len(m.group(4)) == 2 and len(m.group(1)) == 1
                                              and len(m.group(3)) == 1):
                     add((m.start(), m.end(), "DATE"))
+        if n_digits >= 4 and _DOB_KEY_RE.search(text):
+            for m in _DOB_RE.finditer(text):
+                if _dob_ok(m.group(1)):
+                    add((m.start(1), m.end(1), "DATE"))
         if slash:
             for m in _DATE_DM_RE.finditer(text):
                 if 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 12:
