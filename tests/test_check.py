@@ -141,3 +141,22 @@ def test_planted_truth_that_names_no_report_is_an_error(tmp_path: Path) -> None:
                   "value": ["Ann Lee"]}).to_csv(truth, index=False)
     with pytest.raises(DataError, match=r"deid.truth = .*truth.csv.*none of its 1 document ids.*deid.truth: null"):
         prepare(tmp_path, {"source": str(src), "preset": "nrls", "min_label_count": 1}, {"truth": str(truth)})
+
+
+def test_generate_writes_no_corpus_when_the_source_is_a_real_export(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(HEADER + "\n")
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"data": {"source": str(export)}, "synthetic": {}}))
+    subprocess.run([sys.executable, str(ROOT / "stages" / "generate.py"), "--out", "data/raw/synthetic"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    out = tmp_path / "data" / "raw" / "synthetic"
+    assert [p.name for p in out.iterdir()] == ["README.txt"]
+    assert "a real export" in (out / "README.txt").read_text()
+
+
+def test_a_field_without_a_human_label_gets_no_column_name_prefix() -> None:
+    from incident_lm.data.records import field_label_names
+
+    assert field_label_names(["narrative"], {}, True) is None  # generic preset: no "narrative: " in every text
+    assert field_label_names(["IN07", "IN10"], {"IN07": "What happened"}, True) == ("What happened", "")
+    assert field_label_names(["IN07"], {"IN07": "What happened"}, False) is None

@@ -147,13 +147,14 @@ def test_row_order_does_not_matter(results: dict, summary: dict) -> None:
 def test_mismatched_ids_raise(results: dict) -> None:
     bad = results["good"]["predictions"].copy()
     bad.loc[bad["target"] == "harm", "id"] = [f"x{i}" for i in range(N)]
-    with pytest.raises(ValueError, match="good: test ids differ from tfidf's for target harm"):
+    with pytest.raises(DataError, match=r"'good': its test reports differ from tfidf's for target harm.*"
+                                        r"delete results/good and metrics/eval/good.json"):
         compare({"tfidf": results["tfidf"], "good": {"predictions": bad, "metrics": {}}}, n_boot=20)
 
 
 def test_missing_ids_raise(results: dict) -> None:
     short = results["good"]["predictions"].iloc[:-5]
-    with pytest.raises(ValueError, match="test ids differ"):
+    with pytest.raises(DataError, match="test reports differ"):
         compare({"tfidf": results["tfidf"], "good": {"predictions": short, "metrics": {}}}, n_boot=20)
 
 

@@ -206,5 +206,9 @@ def _labels(raw: pd.DataFrame, ids: pd.Series, spec: RecordSpec) -> dict[str, pd
 
 
 def field_label_names(text_fields: Sequence[str], names: Mapping[str, str], enabled: bool) -> tuple[str, ...] | None:
-    """The label of each text field (its column name unless ``names`` gives one), or ``None`` when off."""
-    return tuple(names.get(c, c) for c in text_fields) if enabled else None
+    """The label of each text field, as ``names`` (the preset's and ``data.field_label_names``) gives it, or
+    ``None`` when off or when no field has a label. A field ``names`` does not know is left unlabelled: a raw
+    column name ("narrative: ...", "IN07: ...") would become a word of every report."""
+    if not enabled or not any(c in names for c in text_fields):
+        return None
+    return tuple(names.get(c, "") for c in text_fields)

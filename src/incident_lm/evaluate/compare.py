@@ -75,8 +75,10 @@ def compare(results: dict[str, dict[str, Any]], baseline: str = "tfidf", n_boot:
             if not g.index.equals(b.index):
                 g = g.reindex(b.index)
                 if g["y_pred"].isna().any():
-                    raise ValueError(f"{name}: test ids differ from {baseline}'s for target {target}; "
-                                     "rerun both on the same split")
+                    raise DataError(f"representation '{name}': its test reports differ from {baseline}'s for "
+                                    f"target {target}, so its results are from another data set or split (a "
+                                    f"representation no longer in dvc.yaml keeps its old files): rerun its stages, "
+                                    f"or delete results/{name} and metrics/eval/{name}.json")
             (t, p, pb), classes = encode(b["y_true"], g["y_pred"], b["y_pred"])
             k = len(classes)
             lo, hi = bootstrap_ci(t, p, k, n_boot=n_boot, seed=seed)

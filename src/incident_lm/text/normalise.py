@@ -32,10 +32,11 @@ def word_counts(s: pd.Series) -> pd.Series:
 
 
 def label_fields(parts: Sequence[pd.Series], labels: Sequence[str] | None) -> list[pd.Series]:
-    """Prefix each non-empty field text with its label ("What happened: ..."); ``None`` leaves them."""
+    """Prefix each non-empty field text with its label ("What happened: ..."); ``None`` (or an empty label)
+    leaves them."""
     if labels is None:
         return list(parts)
-    return [p.where(p == "", label + ": " + p) for p, label in zip(parts, labels, strict=True)]
+    return [p.where(p == "", label + ": " + p) if label else p for p, label in zip(parts, labels, strict=True)]
 
 
 def join_fields(parts: Sequence[pd.Series]) -> pd.Series:
