@@ -48,7 +48,8 @@ EMAIL (the whole written form)
     jane.smith (at) nhs.net; ``email.all_words`` jane dot smith at nhs dot net.
 ADDRESS (street addresses)
     ``address.street`` 12 Acacia Avenue; ``address.flat`` Flat 3, 22 High Street; ``address.letter``
-    44b Station Road; ``address.town`` 7 Mill Lane, Leeds; ``address.apartment`` Apartment 5, 19 Park Crescent.
+    44b Station Road; ``address.town`` 7 Mill Lane, Leeds; ``address.apartment`` Apartment 5,
+    19 Park Crescent.
 PERSON (the name only, never the title or cue)
     ``person.title_dot`` Dr. Okonkwo, Mrs. Kowalczyk; ``person.lower_cue`` spoke to dr smith, pt john davies,
     handed over to kemi; ``person.non_ascii`` Zo\u00eb \u00d3 S\u00failleabh\u00e1in, \u0141ukasz
@@ -62,7 +63,9 @@ Negative cases (no identifier; they measure precision and the eponyms kept)
     sats 94%; ``none.dose`` 5 mg, 10 units; ``none.time`` 14:30, 0930; ``none.duration`` for 5/7, 2/52;
     ``none.ward`` Elizabeth Ward, St Mary's; ``none.drug`` drug names; ``none.device`` device lot, batch and
     model codes; ``none.bed`` bed 12, bay 3; ``none.count`` counts ("x3 attempts", "2 of 4 pumps");
-    ``none.role`` staff roles with no name ("informed the SHO", "bleeped the reg").
+    ``none.role`` staff roles with no name ("informed the SHO", "bleeped the reg"); ``none.hospital``
+    hospital names (Leeds General Infirmary, Addenbrooke's); ``none.name_word`` capitalised words that are
+    also given names ("Will review", "Rose from chair", "Frank haematuria") and named devices (Sara Stedy).
 
 Every generated case may also carry a neutral context sentence before or after (some with an eponym or
 score: those go in ``keep``). Scoring (:func:`evaluate`): an identifier is found when the predicted spans
@@ -133,7 +136,8 @@ NON_ASCII_SURNAMES = ("\u00d3 S\u00failleabh\u00e1in", "Wi\u015bniewski", "Nic A
                       "M\u00fcller", "Gon\u00e7alves", "Kova\u010d", "Dvo\u0159\u00e1k", "\u00d8vergaard",
                       "\u015eahin", "\u00d6zt\u00fcrk", "P\u00e9rez", "N\u00ed Bhriain", "L\u00e9vesque",
                       "Cz\u0119stochowska", "Szab\u00f3", "Ni\u00f1o", "Br\u00e4nnstr\u00f6m")
-HYPHEN_GIVEN = ("Anna-Marie", "Mary-Kate", "Jean-Paul", "Lily-Mae", "Abdul-Rahman", "Sarah-Jane", "Ellie-Rose")
+HYPHEN_GIVEN = ("Anna-Marie", "Mary-Kate", "Jean-Paul", "Lily-Mae", "Abdul-Rahman", "Sarah-Jane",
+                "Ellie-Rose")
 HYPHEN_SURNAMES = ("Smith-Jones", "Ellis-Brown", "Okafor-Reid", "Hughes-Patel", "Lloyd-Evans",
                    "Campbell-Ncube", "Ward-Thomas", "Ahmed-Hussain")
 STREETS = ("Acacia Avenue", "High Street", "Station Road", "Mill Lane", "Park Crescent", "Church Road",
@@ -167,12 +171,14 @@ KEEP_TERMS = (
     "Whipple's procedure", "Hirschsprung's disease", "Duchenne muscular dystrophy", "Korsakoff syndrome",
     "Apgar", "Waterlow", "Braden", "Crohn's", "Addison's", "Hartmann's", "Glasgow-Blatchford score",
     "Sue Ryder", "Tourette's", "Asperger's", "Pavlik harness", "Mantoux test", "Kernig's sign",
+    "Sara Stedy", "Marie Stopes", "Addenbrooke's", "Great Ormond Street",
 )
 _KEEP_SORTED = tuple(sorted(set(KEEP_TERMS), key=len, reverse=True))
 
 #: Neutral sentences put before or after a case (those with a keep term test that it survives next to one).
 CONTEXT = (
-    "Datix completed and ward manager aware.", "No harm caused.", "Pt has a background of Parkinson's disease.",
+    "Datix completed and ward manager aware.", "No harm caused.",
+    "Pt has a background of Parkinson's disease.",
     "Waterlow score 18 on admission.", "NEWS2 score 3 at the time.", "Family aware.",
     "Incident escalated to the NIC.", "Pt has Down's syndrome and was accompanied by a carer.",
     "GCS 15/15 throughout.", "Foley catheter in situ.", "Duty of candour discussed.",
@@ -244,7 +250,7 @@ def _phone(style: str) -> Callable[[random.Random], str]:
         if style == "intl_zero":
             return "+44 (0)" + " ".join([area, *rest])
         if style == "0044":
-            return rng.choice(["0044 ", "0044"]) + " ".join([area, *rest])
+            return rng.choice(["0044 ", "0044 ", "0044"]) + " ".join([area, *rest])
         if style == "brackets":
             return f"(0{area}) " + " ".join(rest)
         if style == "ext":
@@ -521,8 +527,10 @@ def _full_name(rng: random.Random) -> str:
 
 
 def _title_dot(rng: random.Random) -> tuple[str, str, list[str]]:
-    t = rng.choice(["Dr.", "Mrs.", "Mr.", "Ms.", "Prof.", "Dr."])
-    name = rng.choice(SURNAMES) if rng.random() < 0.7 else _full_name(rng)
+    if rng.random() < 0.7:
+        t, name = rng.choice(["Dr.", "Mrs.", "Mr.", "Ms.", "Prof.", "Dr."]), rng.choice(SURNAMES)
+    else:
+        t, name = rng.choice(["Dr.", "Prof."]), _full_name(rng)
     return rng.choice(T_TITLE).replace("{t}", t), name, []
 
 
@@ -552,7 +560,8 @@ def _hyphenated(rng: random.Random) -> tuple[str, str, list[str]]:
 def _initials(rng: random.Random) -> tuple[str, str, list[str]]:
     a, b = rng.choice("ABCDEFGHJKLMNPRST"), rng.choice("ABCDEFGHJKLMNPRST")
     surname = rng.choice(SURNAMES)
-    name = rng.choice([f"{a}. {b}. {surname}", f"{a}.{b}. {surname}", f"{a}. {surname}", f"{a}.{b}.{surname}"])
+    name = rng.choice([f"{a}. {b}. {surname}", f"{a}.{b}. {surname}", f"{a}. {surname}",
+                       f"{a}.{b}.{surname}"])
     return rng.choice(T_PERSON + T_CUE), name, []
 
 
@@ -590,7 +599,8 @@ _EPONYM_BY_TEMPLATE: dict[int, tuple[str, ...]] = {
     1: ("Addison's disease", "Crohn's disease", "Barrett's oesophagus", "Cushing's syndrome", "Bell's palsy",
         "Graves' disease", "Paget's disease", "Hodgkin lymphoma", "Raynaud's", "Tourette's"),
     2: ("Miller blade", "Macintosh blade", "Guedel airway", "Yankauer sucker", "Bair Hugger", "Hudson mask",
-        "Venturi mask", "Foley catheter", "Hickman line", "Sengstaken tube", "Thomas splint", "Pavlik harness"),
+        "Venturi mask", "Foley catheter", "Hickman line", "Sengstaken tube", "Thomas splint",
+        "Pavlik harness"),
     3: ("Waterlow score", "Braden scale", "Glasgow Coma Scale", "Abbey pain scale", "Morse fall scale",
         "Wells score", "Rockwood Clinical Frailty Scale", "Bristol Stool Chart", "Apgar score",
         "modified Rankin scale", "Ottawa ankle rules", "Bishop score", "Glasgow-Blatchford score"),
@@ -607,6 +617,31 @@ def _eponym(rng: random.Random) -> tuple[str, str, list[str]]:
     k = rng.randrange(len(T_EPONYM))
     value = rng.choice(_EPONYM_BY_TEMPLATE[k])
     return T_EPONYM[k], value, [value]
+
+
+#: Sentences with capitalised words that are also given names, or named devices and services (no identifier).
+NAME_WORDS = (
+    "Will review pt in the morning.", "Hope to discharge tomorrow if bloods ok.",
+    "RAG rated Amber by the matron.", "Sister informed and Datix completed.",
+    "Doctor informed, no new orders.",
+    "Rose from chair unaided then fell backwards.", "Frank haematuria noted post TURP, reg not bleeped.",
+    "Pt transferred using the Sara Stedy by one HCA alone.",
+    "Faith leader (chaplain) visited at pt's request.", "Matron informed, Will discuss at the safety huddle.",
+    "Patient Advice and Liaison Service contacted by NOK.",
+    "Pt referred to Marie Stopes by GP, referral letter lost.", "Grace period for the CD book audit missed.",
+    "Carer said Pt Reported Pain In Left Hip.", "Nurse In Charge Not Informed Until Handover.",
+    "Bill for the private room sent to the wrong pt.", "Red mark on the heel, Waterlow score 16.",
+    "Summer heat on the ward, fridge temp 9C so insulin discarded.",
+    "Dawn shift handover missed the falls risk.",
+)
+_HOSPITALS = ("St James's University Hospital", "Leeds General Infirmary", "the Royal Victoria Infirmary",
+              "Queen Elizabeth Hospital", "Addenbrooke's", "Great Ormond Street", "the Northern General",
+              "Pinderfields", "Airedale", "Calderdale Royal", "the Princess Royal", "Royal Stoke",
+              "St Thomas'", "the Christie")
+
+
+def _name_words(rng: random.Random) -> tuple[str, str, list[str]]:
+    return "{x}", rng.choice(NAME_WORDS), []
 
 
 def _neg(templates: Sequence[str], values: Callable[[random.Random], str]) -> Maker:
@@ -629,8 +664,10 @@ def _score(rng: random.Random) -> str:
 
 def _obs(rng: random.Random) -> str:
     return rng.choice([f"BP {rng.randint(85, 190)}/{rng.randint(40, 110)}", f"sats {rng.randint(82, 100)}%",
-                       f"HR {rng.randint(40, 160)}", f"RR {rng.randint(8, 36)}", f"temp 3{rng.randint(5, 9)}.{rng.randint(0, 9)}",
-                       f"BM {rng.randint(1, 30)}.{rng.randint(0, 9)}", f"weight {rng.randint(40, 140)}.{rng.randint(0, 9)}kg",
+                       f"HR {rng.randint(40, 160)}", f"RR {rng.randint(8, 36)}",
+                       f"temp 3{rng.randint(5, 9)}.{rng.randint(0, 9)}",
+                       f"BM {rng.randint(1, 30)}.{rng.randint(0, 9)}",
+                       f"weight {rng.randint(40, 140)}.{rng.randint(0, 9)}kg",
                        f"Hb {rng.randint(60, 150)}", f"K+ {rng.randint(2, 7)}.{rng.randint(0, 9)}",
                        f"INR {rng.randint(1, 8)}.{rng.randint(0, 9)}"])
 
@@ -639,7 +676,8 @@ def _dose(rng: random.Random) -> str:
     return rng.choice([f"{rng.choice([2.5, 5, 10, 20, 40])} mg", f"{rng.randint(2, 40)} units",
                        f"{rng.choice([250, 500])}mg", f"{rng.choice([62.5, 125, 500])} micrograms",
                        f"{rng.choice([1, 2])}g IV", f"{rng.choice([0.5, 1, 2, 5])} ml/hr",
-                       f"{rng.randint(1, 4)} x {rng.choice([5, 10, 30])}mg tabs", f"{rng.choice([40, 80])}mg/kg"])
+                       f"{rng.randint(1, 4)} x {rng.choice([5, 10, 30])}mg tabs",
+                       f"{rng.choice([40, 80])}mg/kg"])
 
 
 def _time(rng: random.Random) -> str:
@@ -655,24 +693,40 @@ def _duration(rng: random.Random) -> str:
 
 
 def _device(rng: random.Random) -> str:
-    return rng.choice([f"lot {_digits(rng, 2)}{_letters(rng, 1)}{_digits(rng, 3)}",
-                       f"batch {_letters(rng, 1)}{_digits(rng, 4)}", f"REF {_digits(rng, 4)}-{_digits(rng, 2)}",
-                       f"model {_letters(rng, 2)}{_digits(rng, 2)}", f"Alaris GP pump (asset {_digits(rng, 5)})",
-                       f"size {rng.choice(['7.0', '7.5', '8.0'])} ETT", "T34 syringe driver",
-                       f"{rng.choice([18, 20, 22])}G cannula", f"software v{rng.randint(1, 9)}.{rng.randint(0, 9)}"])
+    device = rng.choice(["infusion pump", "syringe driver", "glucometer", "suction unit", "BiPAP machine",
+                         "cannula", "catheter pack", "ETT", "hoist", "defibrillator"])
+    code = rng.choice([f"lot {_digits(rng, 2)}{_letters(rng, 1)}{_digits(rng, 3)}",
+                       f"batch {_letters(rng, 1)}{_digits(rng, 4)}",
+                       f"REF {_digits(rng, 4)}-{_digits(rng, 2)}",
+                       f"model {_letters(rng, 2)}{_digits(rng, 2)}", f"asset no {_digits(rng, 5)}",
+                       f"software v{rng.randint(1, 9)}.{rng.randint(0, 9)}",
+                       f"size {rng.choice(['7.0', '8.0'])}",
+                       f"serial {_letters(rng, 2)}{_digits(rng, 6)}"])
+    return rng.choice([f"{device} ({code})", f"{device} {code}", f"{device}, {code},"])
 
 
-def _count(rng: random.Random) -> str:
-    return rng.choice([f"x{rng.randint(2, 5)} attempts", f"{rng.randint(1, 3)} of {rng.randint(4, 6)} pumps",
-                       f"{rng.randint(2, 9)} staff", f"{rng.randint(1, 3)} HCA and {rng.randint(1, 4)} RNs",
-                       f"{rng.randint(10, 32)} patients", f"{rng.randint(1, 4)} units of blood",
-                       f"{rng.randint(2, 6)} times", f"{rng.randint(50, 1000)} ml"])
+def _count(rng: random.Random) -> tuple[str, str, list[str]]:
+    k = rng.randrange(5)
+    if k == 0:
+        return "Cannulation took {x} before success.", rng.choice([f"x{rng.randint(2, 5)} attempts",
+                                                                   f"{rng.randint(2, 6)} attempts"]), []
+    if k == 1:
+        return "Only {x} on shift for the bay overnight.", rng.choice(
+            [f"{rng.randint(2, 9)} staff", f"{rng.randint(1, 3)} HCA and {rng.randint(1, 4)} RNs",
+             f"{rng.randint(1, 2)} RN for {rng.randint(8, 14)} pts"]), []
+    if k == 2:
+        return "{x} were alarming at the same time.", f"{rng.randint(1, 3)} of {rng.randint(4, 6)} pumps", []
+    if k == 3:
+        return "Pt received {x} without a second check.", rng.choice(
+            [f"{rng.randint(1, 4)} units of blood", f"{rng.randint(50, 1000)} ml of fluid"]), []
+    return "Call bell rang {x} before it was answered.", f"{rng.randint(2, 6)} times", []
 
 
 T_NEG = {
     "score": ("Pt drowsy, {x}, doctor not informed for 2 hrs.", "On arrival {x}, escalated to outreach.",
               "Obs showed {x} but not escalated."),
-    "obs": ("{x} at 02:00 and not escalated.", "Pt unwell, {x}, outreach bleeped.", "Noted {x} on the obs chart."),
+    "obs": ("{x} at 02:00 and not escalated.", "Pt unwell, {x}, outreach bleeped.",
+            "Noted {x} on the obs chart."),
     "dose": ("Pt given {x} instead of the prescribed dose.", "Prescribed {x} but chart unclear.",
              "{x} drawn up and not checked by second nurse."),
     "time": ("Pt found on floor at {x} by the HCA.", "Dose due at {x} was given late.",
@@ -683,12 +737,13 @@ T_NEG = {
              "Moved from {x} to the discharge lounge."),
     "drug": ("{x} omitted as not on the ward.", "Pt given {x} despite allergy documented.",
              "Two strengths of {x} stored together in the CD cupboard."),
-    "device": ("Pump failed, {x} sent to EBME.", "Faulty {x} quarantined and reported to MHRA.",
-               "Alarm on {x} did not sound."),
+    "device": ("Faulty {x} quarantined and reported to MHRA.", "Alarm on {x} did not sound.",
+               "The {x} was found faulty and sent to EBME."),
     "bed": ("Pt in {x} fell while trying to get to the toilet.", "Wrong meds given to the pt in {x}.",
             "{x} left without a call bell."),
-    "count": ("Cannulation took {x} before success.", "Only {x} on shift for the bay.", "{x} needed on the night."),
     "role": ("{x} and plan made.", "Pt deteriorated, {x}.", "Error noticed, {x} and Datix completed."),
+    "hospital": ("Pt transferred from {x} without notes.", "Bloods sent to {x} lab in error.",
+                 "Repatriation from {x} delayed by 3 days."),
 }
 _NEG_VALUES: dict[str, Callable[[random.Random], str]] = {
     "score": _score, "obs": _obs, "dose": _dose, "time": _time, "duration": _duration,
@@ -699,11 +754,12 @@ _NEG_VALUES: dict[str, Callable[[random.Random], str]] = {
                     "Levetiracetam", "Warfarin", "Madopar", "Sando-K", "Fragmin", "Zomorph", "Sinemet",
                     "Humalog Mix 25", "Lantus", "Fortisip", "Co-codamol 30/500", "Adcal-D3", "Oxynorm"),
     "device": _device,
-    "bed": lambda rng: rng.choice([f"bed {rng.randint(1, 32)}", f"bay {rng.randint(1, 8)} bed {rng.randint(1, 6)}",
+    "bed": lambda rng: rng.choice([f"bed {rng.randint(1, 32)}",
+                                   f"bay {rng.randint(1, 8)} bed {rng.randint(1, 6)}",
                                    f"side room {rng.randint(1, 12)}", f"cubicle {rng.randint(1, 20)}",
                                    f"trolley {rng.randint(1, 20)}", f"resus {rng.randint(1, 4)}",
                                    f"room {rng.randint(1, 40)}"]),
-    "count": _count,
+    "hospital": _choice(*_HOSPITALS),
     "role": _choice("informed the SHO", "bleeped the reg", "escalated to the NIC", "FY1 aware",
                     "discussed with the on-call consultant", "HCA informed the nurse in charge",
                     "told the site manager", "outreach nurse attended", "spoke to the pharmacist",
@@ -754,6 +810,9 @@ def _forms() -> tuple[Form, ...]:
     f.append(Form("none.eponym", None, _eponym))
     for name, templates in T_NEG.items():
         f.append(Form(f"none.{name}", None, _neg(templates, _NEG_VALUES[name])))
+        if name == "bed":
+            f.append(Form("none.count", None, _count))
+    f.append(Form("none.name_word", None, _name_words))
     return tuple(f)
 
 
@@ -783,9 +842,9 @@ def find_keep(text: str, extra: Iterable[str] = (), avoid: Iterable[tuple[int, i
 
 def _build(form: Form, rng: random.Random) -> Case:
     template, value, keep = form.make(rng)
-    if form.id == "person.shouted" or template.isupper():
-        template = template.upper()
     before, after = template.split("{x}")
+    if form.id == "person.shouted":
+        before, after = before.upper(), after.upper()
     if rng.random() < 0.35 and form.id != "person.shouted":
         before = rng.choice(CONTEXT) + " " + before
     if rng.random() < 0.25 and form.id != "person.shouted":
@@ -848,12 +907,14 @@ def hard_cases(path: str | Path | None = None) -> list[Case]:
             seen: Counter[str] = Counter()
             identifiers = []
             for ident in obj.get("identifiers", []):
-                value, typ, form = ident["value"], ident["type"], ident.get("form", "hard." + ident["type"].lower())
+                value, typ = ident["value"], ident["type"]
+                form = ident.get("form", "hard." + typ.lower())
                 k = seen[value]
                 seen[value] += 1
                 occ = _occurrences(text, value)
                 if k >= len(occ):
-                    raise ValueError(f"{where}: identifier {value!r} (occurrence {k + 1}) not found in the text")
+                    raise ValueError(f"{where}: identifier {value!r} (occurrence {k + 1}) not found in the "
+                                     "text")
                 identifiers.append(Identifier(occ[k], occ[k] + len(value), typ, form, value))
             keep = list(obj.get("keep", []))
             for term in keep:
@@ -965,7 +1026,8 @@ def evaluate(find: Finder, cases: Sequence[Case], targets: dict[str, float] | No
         ok = True if value is None else (value >= goal if higher else value <= goal)
         return {"value": value, "target": goal, "pass": bool(ok)}
 
-    forms_out = {f: {"type": r[0], "n": r[1], "recall": _ratio(r[2], r[1])} for f, r in sorted(by_form.items())}
+    forms_out = {f: {"type": r[0], "n": r[1], "recall": _ratio(r[2], r[1])}
+                 for f, r in sorted(by_form.items())}
     leaking = sorted((f for f, r in forms_out.items() if r["recall"] is not None and r["recall"] < 1),
                      key=lambda f: (forms_out[f]["recall"], f))
     return {
@@ -989,5 +1051,7 @@ def evaluate(find: Finder, cases: Sequence[Case], targets: dict[str, float] | No
 
 
 def evaluate_deidentifier(deid: Any, seed: int = 0, per_form: int = 20) -> dict[str, Any]:
-    """:func:`evaluate` of ``deid.find`` on the generated set (``seed``, ``per_form``) and on the hard cases."""
-    return {"generated": evaluate(deid.find, generate(seed, per_form)), "hard": evaluate(deid.find, hard_cases())}
+    """:func:`evaluate` of ``deid.find`` on the generated set (``seed``, ``per_form``) and on the hard
+    cases."""
+    return {"generated": evaluate(deid.find, generate(seed, per_form)),
+            "hard": evaluate(deid.find, hard_cases())}

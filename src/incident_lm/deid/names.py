@@ -75,8 +75,8 @@ def _eponym_pattern(entry: str) -> str:
             w = re.escape(word[:-2]).replace("'", "['\u2019]") + r"(?:['\u2019]?s)"
         else:
             w = re.escape(word).replace("'", "['\u2019]")
-        out.append(w)
-    return r"\s+".join(out)
+        out.append(w.replace(r"\-", r"[-/\s]"))  # "Stevens-Johnson", "Stevens/Johnson", "Stevens Johnson"
+    return r"(?:\s+|\s*/\s*)".join(out)
 
 
 def _eponym_re() -> re.Pattern[str]:
@@ -110,7 +110,7 @@ who whose unit hospital hosp mrn nhs dob d.o.b born aged age
 """))
 _ID_CUE_AFTER: frozenset[str] = frozenset(_words("no no. number num id ref"))
 _ARTICLES: frozenset[str] = frozenset(_words("the a an this that another any each"))
-_NEXT_WORD_RE = re.compile(r"[\s(\[,;:]+([\w&]+(?:\.\w+)*)")
+_NEXT_WORD_RE = re.compile(r"[\s(\[,:]+([\w&]+(?:\.\w+)*)")
 _PLACE_AFTER: frozenset[str] = frozenset(_words(
     "ward wards unit hospital infirmary centre center house wing suite theatre theatres clinic building block bay "
     "department surgery practice road street lane avenue close drive way court hall college school trust "
@@ -326,7 +326,7 @@ class NameFinder:
                 if head.lower() in ROLE_WORDS or head.lower() in _TITLE_WORDS or head.lower() in stop:
                     continue
                 known = self._is_name_word(head) or any(self._is_name_word(w) for w in words[1:])
-                if not known and (_INFLECTED_RE.fullmatch(head) or len(head) < 3):
+                if not known:  # "called Rescue Squad", "seen by Ophthalmologist", "referred to Med Ctr"
                     continue
                 if not self._place_context(text, cut[0], cut[1], named=known):
                     spans.append((cut[0], cut[1], "PERSON"))
@@ -344,6 +344,10 @@ class NameFinder:
                     and not self._is_name_word(text[cut[0]:cut[1]]) \
                     and (text[cut[0]:cut[1]] in self._name_stop or _INFLECTED_RE.fullmatch(text[cut[0]:cut[1]])):
                 continue  # "... with Dr. Plan agreed": a full stop, then an ordinary word ("Dr. Okonkwo" is a name)
+            title = text[m.start():m.start(1)].strip().rstrip(".")
+            if len(title) > 1 and title.isupper() \
+                    and not any(self._is_name_word(w) for w in text[cut[0]:cut[1]].split()):
+                continue  # "MR Vaccine", "MS Relapse": capitals in mixed-case text are an abbreviation
             spans.append((cut[0], cut[1], "PERSON"))
         self._find_run_names(text, spans)
         self._find_surname_first(text, spans)
@@ -359,7 +363,8 @@ class NameFinder:
             sur, given = m.group(1), m.group(2)
             known_sur = _surname_like(sur.title(), self._surnames)
             known_given = given.title() in self._first
-            record_style = sur.isupper() and len(sur) > 2 and given[1:].islower() \
+            record_style = sur.isupper() and len(sur) > 3 and any(v in sur for v in "AEIOUY") \
+                and given[1:].islower() \
                 and _next_word(text, m.end()) in _NAME_FOLLOWERS and not ({sur.title(), given} & stop) \
                 and given.lower() not in ROLE_WORDS  # "LINDQVIST, Beryl (hosp no ...", not "TTO, Pharmacy was"
             if (known_sur and known_given) or (sur.isupper() and len(sur) > 1 and (known_sur or known_given)) \

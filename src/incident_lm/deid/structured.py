@@ -83,7 +83,21 @@ _HOSP_CUE_RE = re.compile(r"(?i:\b" + _HOSP_CUE + r")\.?\s*[:#]?\s*(?:(?i:is)\s+
 # any record number: 6-10 digits straight after "no." / "number" / "#" ("RTX no. 9367709", "unti no 0748767")
 # (misspellings of "number" included: "nuber", "numer", "numebr")
 _HOSP_NO_RE = re.compile(r"(?i:\b(?:no|num|nu[mbe][a-z]{0,4})\b\.?|#)\s*[:#]?\s*([A-Za-z]{0,2}\d{6,10})(?![\w/])")
-_HOSP_BARE_RE = re.compile(r"(?<![\w/-])(?:[A-Z]{1,3}|[a-z]{1,3})-?\d{6,9}(?![\w/-])")
+_HOSP_BARE_RE = re.compile(r"(?<![\w/-])(?:[A-Z]{1,3}-?|[a-z]{1,3})\d{6,9}(?![\w/-])")
+# numbers of products and reports, not patients: lot, batch, control, serial and model numbers, manufacturer
+# cross-references ("see EBU910168 - EBU910170"), MedWatch and WAES report numbers; looked for in the clause
+# before a number
+_NOT_RECORD_RE = re.compile(r"(?i)\b(?:lots?|batch|control|ctrl|serial|model|cat(?:alog(?:ue)?)?|ref|reference|see|"
+                            r"also|medwatch|mw|waes|report|rpt|mfr|manufacturer|product|part|item|invoice|order|dose|vial|vaccine|vax)\b")
+_CLAUSE_END = re.compile(r"[;.\n()\[\]]")
+
+
+def _product_number(text: str, start: int) -> bool:
+    """Whether the number at ``start`` follows, in the same clause, a word that makes it a product or report
+    number (lot, batch, control, model, see, MedWatch, ...)."""
+    window = text[max(0, start - 80):start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
+    return bool(_NOT_RECORD_RE.search(window, cut))
 
 _PHONE_UK_RE = re.compile(r"(?<![\w+])(?:\+ ?44 ?(?:\(0\) ?)?|0044 ?|\(0|0)"
                           r"(\d{2,4})\)?[ .-]{0,2}(\d{3,4})[ .-]{0,2}(\d{3,4})(?![\d])")
@@ -225,14 +239,16 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
         lower = text.lower()
         if any(k in lower for k in _HOSP_CUE_KEYS):
             for m in _HOSP_CUE_RE.finditer(text):
-                if 5 <= sum(c.isdigit() for c in m.group(1)) <= 10:
+                if 5 <= sum(c.isdigit() for c in m.group(1)) <= 10 and not _product_number(text, m.start()):
                     add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
         if n_digits >= 6:
             for m in _HOSP_BARE_RE.finditer(text):
-                add((m.start(), m.end(), "HOSPITAL_NUMBER"))
+                if not _product_number(text, m.start()):
+                    add((m.start(), m.end(), "HOSPITAL_NUMBER"))
             if "no" in lower or "#" in lower or "num" in lower:
                 for m in _HOSP_NO_RE.finditer(text):
-                    add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
+                    if not _product_number(text, m.start()):
+                        add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
     if "PHONE" in types and n_digits >= 9:
         for m in _PHONE_UK_RE.finditer(text):
             n = len(m.group(1)) + len(m.group(2)) + len(m.group(3))
@@ -245,8 +261,10 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
     if "POSTCODE" in types and n_digits >= 2:
         for m in _POSTCODE_RE.finditer(text):
             g = m.group()
-            if not g.isupper() and g[-2:].lower() in _POSTCODE_WORDS:
-                continue
+            if not g.isupper() and (g[-2:].lower() in _POSTCODE_WORDS or " " not in g):
+                continue  # "m1 1st", "t101ax" (an axillary temperature): lower or mixed case needs the space
+            if " " not in g and _product_number(text, m.start()):
+                continue  # "lot# M740EN"
             add((m.start(), m.end(), "POSTCODE"))
     if "ADDRESS" in types:
         low = text.lower()
