@@ -327,7 +327,14 @@ def test_planted_corpus_recall_and_precision(d: Deidentifier) -> None:
 @pytest.mark.parametrize(("text", "typ", "value"), [
     ("call 07700.900.123 after", "PHONE", "07700.900.123"),
     ("on +44 (0)7700 900123 today", "PHONE", "+44 (0)7700 900123"),
-    ("rang (01632) 960123 ext 12", "PHONE", "(01632) 960123"),
+    ("rang (01632) 960123 ext 12", "PHONE", "(01632) 960123 ext 12"),
+    ("ring +44 161 496 0232 now", "PHONE", "+44 161 496 0232"),
+    ("contact number 0044161 496 0129 given", "PHONE", "0044161 496 0129"),
+    ("Results filed against RR8-2032973 in error", "HOSPITAL_NUMBER", "RR8-2032973"),
+    ("MRN: R0A4260336 in error", "HOSPITAL_NUMBER", "R0A4260336"),
+    ("transport went to 7 mill lane instead", "ADDRESS", "7 mill lane"),
+    ("crew went to 188 Queens Drive, Leeds but", "ADDRESS", "188 Queens Drive, Leeds"),
+    ("d.o.b. 14 . 02 . 1956 on the form", "DATE", "14 . 02 . 1956"),
     ("mobile 07700\u00a0900\u00a0123", "PHONE", "07700\u00a0900\u00a0123"),
     ("lives at sw1a 1aa now", "POSTCODE", "sw1a 1aa"),
     ("postcode SW1A1AA", "POSTCODE", "SW1A1AA"),
@@ -359,3 +366,21 @@ def test_forms_of_structured_identifiers(d: Deidentifier, text: str, typ: str, v
 ])
 def test_look_alikes_are_kept(d: Deidentifier, text: str) -> None:
     assert d.find(text) == []
+
+
+# --- look-alikes found on real public narratives (made-up text of the same shapes) ----------------------------
+@pytest.mark.parametrize("text", [
+    "pt has t101ax, fussy", "Pt devel T98ax overnight", "Hib lot# M740EN given", "2nd dose M660HH given",
+    "immunized with lot # 4870012", "(see ABC930112 - ABC930115 - ABC930117)", "medwatch report mw5100001 received",
+    "WAES #94010203 assigned", "Tetanus Toxoid control # 441122", "guide catheter cn-210001 used", "rec'd DTP123456",
+    "seen by Ophthalmologist today", "referred to Med Ctr for tests", "mom called Peds MD", "Called Rescue Squad",
+    "Pt vaccinated with MR Vaccine", "recurrent mr triclip device", "seen at Dr ofc today", "kept, EEG, Bloodwork; had",
+    "chills;DPH, Pred had no effect", "rash; Stevens/Johnson like reaction", "put pt luke warm tub",
+    "R.Ph reported the reaction", "since 1/2 hr", "wt dec by 1/2 oz", "swelling on 2/3 of arm", "kept 2 staff close by",
+])
+def test_real_text_look_alikes_are_kept(d: Deidentifier, text: str) -> None:
+    assert d.find(text) == [], text
+
+
+def test_an_address_town_is_not_the_next_sentence(d: Deidentifier) -> None:
+    assert found(d, "lives at 12 High Street, Patient fell") == [("ADDRESS", "12 High Street")]

@@ -149,13 +149,28 @@ _COMM_CUES = ("spoke to", "spoke with", "spoken to", "speak to", "speaking to", 
               "escalated to", "bleeped", "paged", "rang", "phoned", "contacted", "told", "referred to", "liaised with")
 _LOWER_TITLES = "mr|mrs|ms|miss|mx|dr|prof|professor|sister|sr"
 _CUE_WORD = r"[^\W\d_]+(?:" + _APOS + r"[^\W\d_]+|-[^\W\d_]+)*"
+_ROLE_CUES = "|".join(re.escape(w) for w in sorted(ROLE_WORDS, key=len, reverse=True) if " " not in w)
 _CUE_RE = re.compile(
-    r"(?<![\w'\u2019-])(?i:(?P<title>" + _LOWER_TITLES + r")\.?|(?P<pt>pt|patient|pts|patients)|(?P<cue>"
-    + "|".join(c.replace(" ", r"\s+") for c in sorted(_COMM_CUES, key=len, reverse=True))
-    + r"))(?=\s+(?P<w1>" + _CUE_WORD + r")(?![\w'\u2019-])(?:[ \t]+(?P<w2>" + _CUE_WORD + r")(?![\w'\u2019-]))?)")
+    r"(?<![\w'\u2019-])(?i:(?P<title>" + _LOWER_TITLES + r")\.?|(?P<pt>pt|patient|pts|patients|" + _ROLE_CUES
+    + r")|(?P<cue>" + "|".join(c.replace(" ", r"\s+") for c in sorted(_COMM_CUES, key=len, reverse=True))
+    + r"))(?=(?:\s+|\s*\(\s*)(?P<w1>" + _CUE_WORD + r")(?![\w'\u2019-])(?:[ \t]+(?P<w2>" + _CUE_WORD
+    + r")(?![\w'\u2019-]))?)")
+# titles after which a lower-case word outside the gazetteer is still a name ("dr nakamura"); "mr", "ms", "mx" and
+# "sister" are also abbreviations or relatives in lower case ("mr" = mitral regurgitation, "MR vax", "sister had")
+_NAME_SHAPED_TITLES = frozenset({"dr", "mrs", "miss", "prof", "professor"})
+# lower-case words that follow "dr" and are not names ("dr office", "dr aware", "dr to review")
+_AFTER_TITLE_WORDS = frozenset(_words("""
+office offices offc ofc vax visit visits appt appointment appointments said says told aware called rang phoned contacted notified
+informed on in at to and or was is has had who re for ordered gave advised came saw seen note notes letter surgery
+review reviewed prescribed stated thinks thought felt feels recommended suggested wants will would could should did
+does also then after before when here there not no yes asked name names on-call oncall team teams list lists
+rounds round input opinion consult consulted referral referred sent wrote documented agreed requested happy unaware
+present arrived attended examined assessed bleeped paged spoke discussed plan plans instructions instruction orders
+"""))
 _ALPHA_RE = re.compile(r"[^\W\d_]+")
 # the first word of each cue, in the cases it is written in: a cheap test before the cue pattern runs
-_TITLE_HEADS = frozenset(_LOWER_TITLES.split("|")) | {"pt", "patient", "pts", "patients"}
+_TITLE_HEADS = frozenset(_LOWER_TITLES.split("|")) | {"pt", "patient", "pts", "patients"} | {
+    w for w in ROLE_WORDS if " " not in w}
 _COMM_HEADS = frozenset(c.split()[0] for c in _COMM_CUES)
 
 
@@ -164,6 +179,8 @@ def _cases(words: frozenset[str]) -> frozenset[str]:
 
 
 _TITLE_HEADS_ANY, _COMM_HEADS_ANY = _cases(_TITLE_HEADS), _cases(_COMM_HEADS)
+# initials written onto the surname: "K.F.McAllister", "N.E.Ferreira"
+_GLUED_INITIALS_RE = re.compile(r"(?<![\w.'\u2019-])(?:" + _U + r"\.){1,3}(?=" + _U + _L + r"{2})(" + _NAME_TOKEN + r")")
 _INITIALS_BEFORE_RE = re.compile(r"(?:(?<![\w'\u2019-])" + _U + r"\.\s?)+$")
 _UNKNOWN_SUFFIX_RE = re.compile(r".*(?:ed|ing|ly|tion|ment|ness|ous|ive|ful|less|able|ity|s)", re.I)
 
@@ -304,15 +321,21 @@ class NameFinder:
         for m in _CUE_RE.finditer(text):
             w1, w2 = m.group("w1"), m.group("w2")
             l1 = w1.lower()
-            if w1 == l1:  # lower case: a gazetteer name is needed
-                if l1 in stop or l1 in ROLE_WORDS or l1 in _TITLE_WORDS:
+            if w1 == l1:  # lower case: a gazetteer name is needed, or a name-shaped word after a title
+                if l1 in stop or l1 in ROLE_WORDS or l1 in _TITLE_WORDS or l1 in _AFTER_TITLE_WORDS:
                     continue
-                ok = l1 in gaz if m.group("title") else (l1 in first and l1 not in amb_first) or l1 in bare_sur
+                if m.group("title"):  # "dr nakamura"; not "mr triclip" (mitral regurgitation), "sister like"
+                    ok = l1 in gaz or (m.group("title").lower() in _NAME_SHAPED_TITLES and len(l1) > 3
+                                       and not _UNKNOWN_SUFFIX_RE.fullmatch(l1))
+                else:
+                    ok = (l1 in first and l1 not in amb_first) or l1 in bare_sur
                 if not ok:
                     continue
                 end = m.end("w1")
-                if w2 and w2 == w2.lower() and w2 not in stop and (w2 in bare_sur or (l1 in first and w2 in gaz)):
-                    end = m.end("w2")
+                if w2 and w2 == w2.lower() and w2 not in stop and w2 not in _AFTER_TITLE_WORDS and (
+                        w2 in bare_sur or (l1 in first and (w2 in gaz or (
+                            len(w2) > 2 and not _UNKNOWN_SUFFIX_RE.fullmatch(w2) and w2 not in ROLE_WORDS)))):
+                    end = m.end("w2")  # "pt john davies", "pt tomasz whitfield"
                 spans.append((m.start("w1"), end, "PERSON"))
             elif m.group("cue") and w1[0].isupper() and not w1.isupper():
                 c = _CAP_RE.match(text, m.start("w1"))
@@ -325,7 +348,8 @@ class NameFinder:
                 head = words[0]
                 if head.lower() in ROLE_WORDS or head.lower() in _TITLE_WORDS or head.lower() in stop:
                     continue
-                known = self._is_name_word(head) or any(self._is_name_word(w) for w in words[1:])
+                known = self._is_name_word(head) or any(self._is_name_word(w) for w in words[1:]) \
+                    or not "".join(words).isascii()  # "Bleeped François Ní Bhriain"
                 if not known:  # "called Rescue Squad", "seen by Ophthalmologist", "referred to Med Ctr"
                     continue
                 if not self._place_context(text, cut[0], cut[1], named=known):
@@ -351,6 +375,12 @@ class NameFinder:
             spans.append((cut[0], cut[1], "PERSON"))
         self._find_run_names(text, spans)
         self._find_surname_first(text, spans)
+        if "." in text:
+            for m in _GLUED_INITIALS_RE.finditer(text):
+                name = m.group(1)
+                if self._is_name_word(name) or _prev_word(text, m.start()) in _PERSON_PREV \
+                        or _next_word(text, m.end()) in _NAME_FOLLOWERS or text[m.end():m.end() + 2] in (", ", " ("):
+                    spans.append((m.start(), m.end(), "PERSON"))
         return spans
 
     def _is_name_word(self, word: str) -> bool:

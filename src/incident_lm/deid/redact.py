@@ -152,12 +152,26 @@ def _merge_names(cands: list[Span]) -> list[Span]:
     return [c for c in cands if c[2] != "PERSON"] + merged
 
 
+#: Types found by digit patterns: one of them inside a longer one is a piece of that number ("+44 161 496 0232"
+#: holds a 10-digit run that passes Modulus 11; "contact number 0044161 496 0129" starts like a record number).
+_DIGIT_TYPES = frozenset({"NHS_NUMBER", "HOSPITAL_NUMBER", "PHONE"})
+
+
+def _drop_digit_pieces(cands: list[Span]) -> list[Span]:
+    digits = [c for c in cands if c[2] in _DIGIT_TYPES]
+    if len(digits) < 2:
+        return cands
+    inside = {c for c in digits for o in digits
+              if o != c and o[0] <= c[0] and c[1] <= o[1] and (o[1] - o[0]) > (c[1] - c[0])}
+    return [c for c in cands if c not in inside]
+
+
 def _resolve(cands: list[Span]) -> list[Span]:
-    """Keep a non-overlapping subset: overlapping names merged, then higher-priority types first, then longer
-    spans."""
+    """Keep a non-overlapping subset: overlapping names merged, digit pieces of a longer number dropped, then
+    higher-priority types first, then longer spans."""
     if not cands:
         return []
-    cands = _merge_names(cands)
+    cands = _drop_digit_pieces(_merge_names(cands))
     cands.sort(key=lambda c: (PRIORITY[c[2]], -(c[1] - c[0]), c[0]))
     taken: list[Span] = []
     for s, e, t in cands:

@@ -79,17 +79,19 @@ _HOSP_CUE_KEYS: tuple[str, ...] = ("mrn", "m.r.n", "rxn", "crn", "hosp", "unit",
                                   "trust")
 # the number after a cue: a trust prefix ("RX", "RTH-"), then 5-10 digits, whole or in groups ("12 34 567")
 _HOSP_CUE_RE = re.compile(r"(?i:\b" + _HOSP_CUE + r")\.?\s*[:#]?\s*(?:(?i:is)\s+)?"
-                          r"([A-Za-z]{0,4}[-/]?(?:\d{5,10}|\d{1,4}(?:[ -]\d{1,4}){1,4})[A-Za-z]?)(?![\w])")
+                          r"((?:[A-Za-z][A-Za-z0-9]{0,3})?[-/]?(?:\d{5,10}|\d{1,4}(?:[ -]\d{1,4}){1,4})[A-Za-z]?)(?![\w])")
 # any record number: 6-10 digits straight after "no." / "number" / "#" ("RTX no. 9367709", "unti no 0748767")
 # (misspellings of "number" included: "nuber", "numer", "numebr")
 _HOSP_NO_RE = re.compile(r"(?i:\b(?:no|num|nu[mbe][a-z]{0,4})\b\.?|#)\s*[:#]?\s*([A-Za-z]{0,2}\d{6,10})(?![\w/])")
-_HOSP_BARE_RE = re.compile(r"(?<![\w/-])(?:[A-Z]{1,3}-?|[a-z]{1,3})\d{6,9}(?![\w/-])")
+_HOSP_BARE_RE = re.compile(r"(?<![\w/-])(?:[A-Z]{1,3}-?|[A-Z][A-Z0-9]{1,3}-|[a-z]{1,3})\d{6,9}(?![\w/-])")
 # numbers of products and reports, not patients: lot, batch, control, serial and model numbers, manufacturer
 # cross-references ("see EBU910168 - EBU910170"), MedWatch and WAES report numbers; looked for in the clause
 # before a number
 _NOT_RECORD_RE = re.compile(r"(?i)\b(?:lots?|batch|control|ctrl|serial|model|cat(?:alog(?:ue)?)?|ref|reference|see|"
                             r"also|medwatch|mw|waes|report|rpt|mfr|manufacturer|product|part|item|invoice|order|dose|vial|vaccine|vax)\b")
-_CLAUSE_END = re.compile(r"[;.\n()\[\]]")
+_CLAUSE_END = re.compile(r"[;.\n]")
+# vaccine and product abbreviations before a lot number ("rec'd DTP241910"): not a trust prefix
+_PRODUCT_PREFIXES = frozenset({"DTP", "DT", "TD", "OPV", "IPV", "MMR", "HIB", "HBV", "BCG", "DTAP", "LOT"})
 
 
 def _product_number(text: str, start: int) -> bool:
@@ -101,6 +103,7 @@ def _product_number(text: str, start: int) -> bool:
 
 _PHONE_UK_RE = re.compile(r"(?<![\w+])(?:\+ ?44 ?(?:\(0\) ?)?|0044 ?|\(0|0)"
                           r"(\d{2,4})\)?[ .-]{0,2}(\d{3,4})[ .-]{0,2}(\d{3,4})(?![\d])")
+_PHONE_EXT_RE = re.compile(r"(?i),? *(?:ext(?:n|ension)?\.?|x) *\d{2,5}(?!\d)")
 _PHONE_INTL_RE = re.compile(r"(?<![\w+])\+(?!44)\d{1,3}[\s-]?(?:\(?\d{1,4}\)?[\s-]?){2,4}\d{2,4}(?![\d])")
 
 # the UK format in any case, the space optional or doubled ("sw1a 1aa", "SW1A1AA", "Sw1a  1Aa")
@@ -113,11 +116,17 @@ _POSTCODE_WORDS = frozenset({"st", "nd", "rd", "th", "am", "pm"})
 # the town only when punctuation, the end or a postcode follows ("7 Mill Lane, Leeds.")
 _STREET = ("Road", "Rd", "Street", "Avenue", "Ave", "Lane", "Close", "Drive", "Crescent", "Way", "Gardens",
            "Gdns", "Grove", "Place", "Terrace", "Court", "Square", "Hill", "Row", "Walk", "Mews", "Rise", "Parade",
-           "Green", "Vale", "Wharf", "Boulevard", "St")
+           "Green", "Vale", "Wharf", "Boulevard", "View", "St")
+# street words that are not ordinary words in lower case: "7 mill lane" is an address, "kept 2 staff close" is not
+_STREET_LOWER = ("road", "street", "avenue", "lane", "crescent", "gardens", "grove", "terrace", "mews", "boulevard")
+_NOT_TOWN = frozenset({"Patient", "Pt", "The", "He", "She", "They", "Staff", "Nurse", "Dr", "Mr", "Mrs", "Ms",
+                       "Miss", "Family", "Son", "Daughter", "Wife", "Husband", "Mother", "Father", "Ambulance"})
 _ADDRESS_RE = re.compile(
     r"(?<![\w/.,-])(?:(?i:flat|apartment|apt|unit)\.? ?\d{1,4}[A-Za-z]?,? +)?\d{1,4}[A-Za-z]?,? +"
     r"(?:[A-Z][a-z\'\u2019]+(?:-[A-Z][a-z]+)? +){1,3}" + _trie(_STREET) + r"\b\.?"
-    r"(?:, *[A-Z][a-z]+(?: [A-Z][a-z]+)?(?=[,.;)]|$| +[A-Z]{1,2}\d))?")
+    r"(?:, *(?P<town>[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?=[,.;)]|$| +[A-Z]{1,2}\d| +[a-z]))?")
+_ADDRESS_LOWER_RE = re.compile(r"(?<![\w/.,-])\d{1,4}[a-z]?,? +(?:[a-z]{3,}(?:-[a-z]+)? +){1,2}"
+                               + _trie(_STREET_LOWER) + r"\b")
 _STREET_KEYS: tuple[str, ...] = tuple({w.lower() for w in _STREET})
 
 # obfuscated emails: "jane.smith at nhs dot net", "jane[dot]smith[at]nhs[dot]net", "jane.smith (at) nhs.net"
@@ -132,7 +141,7 @@ _MAIL_DOMAINS = ("nhs", "gmail", "hotmail", "yahoo", "outlook", "btinternet", "i
 
 # dates after a date-of-birth cue, also unseparated ("DOB 03041951", "D.O.B.:3.4.51", "born 19510403")
 _DOB_RE = re.compile(r"(?i:(?<![\w])(?:d\.? ?o\.? ?b|date +of +birth|born(?: +on)?)(?![a-z]))\.?:? *[:-]? *"
-                     r"(\d{1,2}[ ./-]{1,2}\d{1,2}[ ./-]{1,2}(?:\d{4}|\d{2})|\d{8}|\d{6})(?!\d)")
+                     r"(\d{1,2}[ ./-]{1,3}\d{1,2}[ ./-]{1,3}(?:\d{4}|\d{2})|\d{8}|\d{6})(?!\d)")
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -146,6 +155,9 @@ _DATE_NUM_RE = re.compile(r"(?<![\d/.-])(?<!\d:)(\d{1,2})([/.-])(\d{1,2})\2(\d{4
 # day/month without a year, only after a date preposition ("seen on 3/1", "since 23/1"): "5/10" stays a score
 _DATE_DM_RE = re.compile(r"(?i:\b(?:on|since|from|until|till|dated|before|after|by|"
                          r"(?:arranged|booked|planned|scheduled|listed|due)\s+for)\s+)(\d{1,2})/(\d{1,2})(?![\d/]|\.\d)")
+# a fraction, not a day/month: "since 1/2 hr", "by 1/2 oz", "on 2/3 of arm"
+_UNIT_AFTER_RE = re.compile(r"(?i) *(?:hrs?|hours?|inch(?:es)?|in|oz|cm|mm|ml|mg|of|tabs?|tablets?|tsp|cups?|miles?|"
+                            r"lbs?|kg|g|days?|wks?|weeks?|doses?|strength|dose)\b")
 _DATE_ISO_RE = re.compile(r"(?<![\d/.-])(\d{4})([/-])(\d{1,2})\2(\d{1,2})(?![\d]|[/-]\d)")
 _DATE_DMY_RE = re.compile(r"(?i)\b(\d{1,2})" + _ORD + r"(?:\s+of)?[\s-]+(" + _MONTH + r")\b\.?"
                           r"(?:,?[\s-]+(" + _YEAR + r"))?(?![\w])")
@@ -243,7 +255,8 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
                     add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
         if n_digits >= 6:
             for m in _HOSP_BARE_RE.finditer(text):
-                if not _product_number(text, m.start()):
+                if not _product_number(text, m.start()) \
+                        and m.group().rstrip("0123456789").rstrip("-").upper() not in _PRODUCT_PREFIXES:
                     add((m.start(), m.end(), "HOSPITAL_NUMBER"))
             if "no" in lower or "#" in lower or "num" in lower:
                 for m in _HOSP_NO_RE.finditer(text):
@@ -253,7 +266,8 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
         for m in _PHONE_UK_RE.finditer(text):
             n = len(m.group(1)) + len(m.group(2)) + len(m.group(3))
             if n in (9, 10):
-                add((m.start(), m.end(), "PHONE"))
+                ext = _PHONE_EXT_RE.match(text, m.end())  # "ext 1234", "x9088": part of the number
+                add((m.start(), ext.end() if ext else m.end(), "PHONE"))
         if "+" in text:
             for m in _PHONE_INTL_RE.finditer(text):
                 if 8 <= sum(c.isdigit() for c in m.group()) <= 15:
@@ -270,6 +284,10 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
         low = text.lower()
         if any(k in low for k in _STREET_KEYS):
             for m in _ADDRESS_RE.finditer(text):
+                town = m.group("town")
+                end = m.start("town") - 2 if town and town.split()[0] in _NOT_TOWN else m.end()
+                add((m.start(), end if text[end - 1] != "," else end - 1, "ADDRESS"))
+            for m in _ADDRESS_LOWER_RE.finditer(text):
                 add((m.start(), m.end(), "ADDRESS"))
     if "DATE" in types:
         slash, dash, dot = "/" in text, "-" in text, "." in text
@@ -285,7 +303,7 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
                     add((m.start(1), m.end(1), "DATE"))
         if slash:
             for m in _DATE_DM_RE.finditer(text):
-                if 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 12:
+                if 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(2)) <= 12 and not _UNIT_AFTER_RE.match(text, m.end()):
                     add((m.start(1), m.end(2), "DATE"))
         if n_digits >= 6 and (slash or dash):
             for m in _DATE_ISO_RE.finditer(text):
