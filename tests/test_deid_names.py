@@ -48,3 +48,28 @@ def test_a_span_never_cuts_a_word(deid: Deidentifier) -> None:
     for s, e, _t in spans:
         assert s == 0 or not text[s - 1].isalnum(), text[s:e]
         assert e == len(text) or not text[e].isalnum(), text[s:e]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("NURSE FEMI SOKOLOVA WITNESSED THE FALL", "FEMI SOKOLOVA"),
+    ("SPOKE TO BALOGUN (SON) RE DISCHARGE.", "BALOGUN"),
+    ("REG INFORMED (DR BALOGUN).", "BALOGUN"),
+    ("Ekaterina Sokolova (physio) found pt on floor", "Ekaterina Sokolova"),
+    ("bleeped reg (dr nakamura) who came", "nakamura"),
+    ("staff nurse kemi and HCA tom both did the obs", "kemi"),
+    ("pt tomasz whitfield found on floor", "tomasz whitfield"),
+    ("Seen by K.F.McAllister, SHO on call", "K.F.McAllister"),
+    ("Bleeped François Ní Bhriain re low BM", "François Ní Bhriain"),
+])
+def test_names_in_the_forms_reporters_write(deid: Deidentifier, text: str, name: str) -> None:
+    _, spans = deid.redact(text)
+    assert name in [text[s:e] for s, e, t in spans if t == "PERSON"], (text, spans)
+
+
+@pytest.mark.parametrize("text", [
+    "DR AWARE.", "DR ON CALL.", "PT FINE NOW.", "PT EXP RASH, HIVES", "Pharmacy (nurse) aware", "Theatre, nurse in charge",
+    "Pt was seen; However, father is a doctor", "dr office visit", "mom called dr today", "recurrent mr triclip",
+    "sister had a rash too",
+])
+def test_words_after_titles_and_roles_that_are_not_names(deid: Deidentifier, text: str) -> None:
+    assert [s for s in deid.find(text) if s[2] == "PERSON"] == [], text

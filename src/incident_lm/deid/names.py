@@ -132,6 +132,7 @@ _TITLE_RE = re.compile(r"\b" + _TITLE + r"\b\.?\s+(" + _NAME_SEQ + r"|" + _INITI
 # Staff and relative roles that precede a name ("staff nurse Jane Smith", "HCA Tom Price", "daughter Emma");
 # the last word of a multi-word role is enough ("support worker" -> "worker").
 _CAPS_CONTEXT: frozenset[str] = ROLE_WORDS | _TITLE_WORDS | {"pt", "patient", "service", "user"}
+_STAFF_CONTEXT: frozenset[str] = ROLE_WORDS | _TITLE_WORDS
 _CAP_RE = re.compile(r"(?<![\w'\u2019-])(?:" + _INITIAL + r"\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2}")
 _TOKEN_IN_SEQ_RE = re.compile(_NAME_TOKEN + r"|" + _U + r"\.?")
 # "KOWALSKI, Abimbola", "SMITH, JOHN", "Smith, John": the record-style surname-first form
@@ -167,6 +168,7 @@ does also then after before when here there not no yes asked name names on-call 
 rounds round input opinion consult consulted referral referred sent wrote documented agreed requested happy unaware
 present arrived attended examined assessed bleeped paged spoke discussed plan plans instructions instruction orders
 """))
+_CLAUSE_CLOSE_RE = re.compile(r"[ \t]*(?:[),;]|\.(?:\s|$)|$)")
 _ALPHA_RE = re.compile(r"[^\W\d_]+")
 # the first word of each cue, in the cases it is written in: a cheap test before the cue pattern runs
 _TITLE_HEADS = frozenset(_LOWER_TITLES.split("|")) | {"pt", "patient", "pts", "patients"} | {
@@ -179,6 +181,9 @@ def _cases(words: frozenset[str]) -> frozenset[str]:
 
 
 _TITLE_HEADS_ANY, _COMM_HEADS_ANY = _cases(_TITLE_HEADS), _cases(_COMM_HEADS)
+# a name right before its bearer's role: "Ekaterina Sokolova (physio)", "BALOGUN (SON)", "K. Ali, SHO"
+_BEFORE_ROLE_RE = re.compile(r"(?<![\w'\u2019-])(" + _NAME_TOKEN + r"(?:[ \t]+" + _NAME_TOKEN + r"){0,2})"
+                             r"(?:[ \t]*\([ \t]*|,[ \t]+|[ \t]+-[ \t]+)(?P<role>[^\W\d_][\w]*)\b")
 # initials written onto the surname: "K.F.McAllister", "N.E.Ferreira"
 _GLUED_INITIALS_RE = re.compile(r"(?<![\w.'\u2019-])(?:" + _U + r"\.){1,3}(?=" + _U + _L + r"{2})(" + _NAME_TOKEN + r")")
 _INITIALS_BEFORE_RE = re.compile(r"(?:(?<![\w'\u2019-])" + _U + r"\.\s?)+$")
@@ -375,6 +380,7 @@ class NameFinder:
             spans.append((cut[0], cut[1], "PERSON"))
         self._find_run_names(text, spans)
         self._find_surname_first(text, spans)
+        self._find_before_role(text, spans)
         if "." in text:
             for m in _GLUED_INITIALS_RE.finditer(text):
                 name = m.group(1)
@@ -382,6 +388,28 @@ class NameFinder:
                         or _next_word(text, m.end()) in _NAME_FOLLOWERS or text[m.end():m.end() + 2] in (", ", " ("):
                     spans.append((m.start(), m.end(), "PERSON"))
         return spans
+
+    def _find_before_role(self, text: str, spans: list[Span]) -> None:
+        """One to three capitalised words right before a staff or relative role in brackets or after a comma or
+        dash ("Ekaterina Sokolova (physio)", "Balogun (son)"), none of them an ordinary or role word."""
+        if "(" not in text and "," not in text and " - " not in text:
+            return
+        stop, stop_lower = self._name_stop, self._caps_stop_lower
+        for m in _BEFORE_ROLE_RE.finditer(text):
+            if m.group("role").lower() not in ROLE_WORDS:
+                continue
+            toks = list(_TOKEN_IN_SEQ_RE.finditer(text, m.start(1), m.end(1)))
+            k = len(toks)
+            while k > 0 and toks[k - 1].group() not in stop and toks[k - 1].group().lower() not in ROLE_WORDS \
+                    and toks[k - 1].group().lower() not in _TITLE_WORDS and toks[k - 1].group().lower() not in stop_lower:
+                k -= 1  # the name is the last words: "Spoke To Balogun (Son)" in a title-cased copy
+            if k == len(toks) or len(toks[-1].group()) < 3:
+                continue
+            start = toks[k].start()
+            if text[m.end(1):m.start("role")].strip() != "(" and _sentence_start(text, start):
+                continue  # "; However, father is ...": a comma after a sentence's first word
+            if not self._place_context(text, start, m.end(1), named=False):
+                spans.append((start, m.end(1), "PERSON"))
 
     def _is_name_word(self, word: str) -> bool:
         return word in self._first or word in self._surnames or word in AMBIGUOUS_SURNAMES
@@ -470,10 +498,23 @@ class NameFinder:
                     spans.append((s, end, "PERSON"))
                     i = k
                     continue
-            if ctx and lw not in stop and len(w) > 1 and _next_word(titled, e) in _NAME_FOLLOWERS:
-                spans.append((s, e, "PERSON"))
+            staff = i > 0 and words[i - 1][2].lower() in _STAFF_CONTEXT  # not "PT FINE", "PT EXP RASH"
+            if ctx and staff and lw not in stop and lw not in context_words and len(w) > 1 \
+                    and lw not in _AFTER_TITLE_WORDS and not _UNKNOWN_SUFFIX_RE.fullmatch(lw):
+                # one or two unknown words after a title or role, before a verb, a cue or the end of a clause:
+                # "DR NOVAK WAS", "(DR BALOGUN)", "NURSE FEMI SOKOLOVA WITNESSED"
+                k = i + 1
+                if k < n and adjacent(k) and len(words[k][2]) > 1 and words[k][2].lower() not in stop \
+                        and words[k][2].lower() not in context_words and words[k][2].lower() not in _NAME_FOLLOWERS:
+                    k += 1
+                end = words[k - 1][1]
+                if _next_word(titled, end) in _NAME_FOLLOWERS or _CLAUSE_CLOSE_RE.match(titled, end):
+                    spans.append((s, end, "PERSON"))
+                    i = k
+                    continue
             i += 1
         self._find_surname_first(titled, spans)
+        self._find_before_role(titled, spans)
         return spans
 
     @staticmethod

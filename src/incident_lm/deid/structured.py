@@ -251,7 +251,7 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
         lower = text.lower()
         if any(k in lower for k in _HOSP_CUE_KEYS):
             for m in _HOSP_CUE_RE.finditer(text):
-                if 5 <= sum(c.isdigit() for c in m.group(1)) <= 10 and not _product_number(text, m.start()):
+                if 5 <= sum(c.isdigit() for c in m.group(1)) <= 10:  # an explicit cue ("MRN") outweighs the clause
                     add((m.start(1), m.end(1), "HOSPITAL_NUMBER"))
         if n_digits >= 6:
             for m in _HOSP_BARE_RE.finditer(text):
