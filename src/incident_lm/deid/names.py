@@ -185,7 +185,7 @@ _TITLE_HEADS_ANY, _COMM_HEADS_ANY = _cases(_TITLE_HEADS), _cases(_COMM_HEADS)
 _BEFORE_ROLE_RE = re.compile(r"(?<![\w'\u2019-])(" + _NAME_TOKEN + r"(?:[ \t]+" + _NAME_TOKEN + r"){0,2})"
                              r"(?:[ \t]*\([ \t]*|,[ \t]+|[ \t]+-[ \t]+)(?P<role>[^\W\d_][\w]*)\b")
 # initials written onto the surname: "K.F.McAllister", "N.E.Ferreira"
-_GLUED_INITIALS_RE = re.compile(r"(?<![\w.'\u2019-])(?:" + _U + r"\.){1,3}(?=" + _U + _L + r"{2})(" + _NAME_TOKEN + r")")
+_GLUED_INITIALS_RE = re.compile(r"(?<![\w.'\u2019-])(?:" + _U + r"\.){1,3}(?=" + _U + _L + r")(" + _NAME_TOKEN + r")")
 _INITIALS_BEFORE_RE = re.compile(r"(?:(?<![\w'\u2019-])" + _U + r"\.\s?)+$")
 _UNKNOWN_SUFFIX_RE = re.compile(r".*(?:ed|ing|ly|tion|ment|ness|ous|ive|ful|less|able|ity|s)", re.I)
 
@@ -384,6 +384,8 @@ class NameFinder:
         if "." in text:
             for m in _GLUED_INITIALS_RE.finditer(text):
                 name = m.group(1)
+                if len(name) < 3:
+                    continue  # "R.Ph" (pharmacist)
                 if self._is_name_word(name) or _prev_word(text, m.start()) in _PERSON_PREV \
                         or _next_word(text, m.end()) in _NAME_FOLLOWERS or text[m.end():m.end() + 2] in (", ", " ("):
                     spans.append((m.start(), m.end(), "PERSON"))
