@@ -206,3 +206,27 @@ def test_evaluate_deidentifier_runs_on_both_sets() -> None:
             v = part["overall"][key]
             assert v is None or (0.0 <= v <= 1.0 and round(v, 4) == v)
         assert isinstance(part["eponyms_redacted"]["count"], int)
+
+
+# --- the de-identifier against the targets ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scores() -> dict:
+    return ev.evaluate_deidentifier(Deidentifier(DeidConfig()))
+
+
+def test_generated_forms_meet_every_target(scores: dict) -> None:
+    gen = scores["generated"]
+    failed = {k: v for k, v in gen["targets"].items() if not v["pass"]}
+    assert not failed, (failed, gen["leaking_forms"])
+    for t, v in gen["by_type"].items():
+        assert v["recall"] >= (0.95 if t == "PERSON" else 0.99), (t, v)
+
+
+def test_hard_cases_do_not_fall_below_their_measured_level(scores: dict) -> None:
+    """The hard cases miss the name and structured targets (README: the forms that still leak); this holds the
+    level measured when the rules were last changed, so that no change makes them worse unnoticed."""
+    hard = scores["hard"]
+    assert hard["overall"]["precision"] >= 0.95
+    assert hard["targets"]["eponyms"]["value"] == 0
+    assert hard["targets"]["structured_recall"]["value"] >= 0.97
+    assert hard["targets"]["name_recall"]["value"] >= 0.78

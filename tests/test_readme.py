@@ -80,3 +80,15 @@ def test_report_libraries_block_is_generated_from_the_benchmark() -> None:
     assert block == named_block(replace_named(README, "report-libs", libraries_table(bench)), "report-libs"), \
         "run `make readme` after bench/bench_report_libs.py"
     assert "matplotlib" in block and "plotly" in block
+
+
+def test_deid_block_is_generated_from_the_committed_metrics() -> None:
+    from incident_lm.report.readme import deid_table
+
+    deid = json.loads((ROOT / "metrics" / "deid.json").read_text())
+    real_path = ROOT / "bench" / "results" / "deid_real_precision.json"
+    real = json.loads(real_path.read_text()) if real_path.exists() else None
+    block = named_block(README, "deid")
+    assert block == named_block(replace_named(README, "deid", deid_table(deid, real)), "deid"), \
+        "run `make readme` after `dvc repro` (and bench/deid_real_precision.py)"
+    assert "independent: hard cases" in block and "Forms that still leak" in block

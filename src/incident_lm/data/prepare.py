@@ -49,6 +49,7 @@ from incident_lm.data.load import (
 from incident_lm.data.presets import VAERS_FLAGS
 from incident_lm.data.records import ROW_DROP_REASONS, Records, RecordSpec, field_label_names, prepare_records
 from incident_lm.deid import TYPES, DeidConfig, Deidentifier
+from incident_lm.deid.evalset import independent_evaluation
 from incident_lm.deid.residual import ResidualScan, lower_case_words, ordinary_words
 from incident_lm.deid.score import contains_value, load_truth, score_redactions, spans_frame
 
@@ -386,7 +387,7 @@ def prepare(cfg: DataConfig, deid_cfg: DeidConfig, out_path: str | Path = "data/
         _check_split_column(cfg, sources, state)
         _check_truth_matches(deid_cfg, sources, state, truth_docs)
         data_m, deid_m = _finalise(cfg, deid_cfg, state, read_stats, sources, roles_seen or [], tmp1,
-                                   out_path, truth, data_metrics, deid_metrics)
+                                   out_path, truth, data_metrics, deid_metrics, deid)
     finally:
         if writer is not None:
             writer.close()
@@ -399,7 +400,7 @@ def prepare(cfg: DataConfig, deid_cfg: DeidConfig, out_path: str | Path = "data/
              state.timing["write"] + state.timing["final"], total)
     cost = {"rows_read": state.rows_read, "open_seconds": round(t_open, 3),
             **{f"{k}_seconds": round(state.timing[k], 3)
-               for k in ("read", "deid", "clean", "write", "final", "residual")},
+               for k in ("read", "deid", "clean", "write", "final", "residual", "independent")},
             "deid_reports_per_second": round(rate, 1), "seconds": round(total, 3)}
     return {"data": data_m, "deid": deid_m, "cost": cost}
 
@@ -506,7 +507,8 @@ def residual_error(residual: dict[str, Any], where: str | Path) -> str:
 
 def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: list[ReadStats],
               sources: list[_Source], roles: list[str], tmp1: Path, out_path: Path, truth: pd.DataFrame | None,
-              data_metrics: str | Path, deid_metrics: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+              data_metrics: str | Path, deid_metrics: str | Path, deid: Deidentifier
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
     t0 = time.perf_counter()
     mappings: dict[str, dict[str, str]] = {}
     split_counts: Counter[str] | None = None
@@ -619,6 +621,10 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
             if deid_cfg.enforce_targets and not scores["targets"]["all_pass"]:
                 raise DataError(f"de-identification misses its targets ({scores['targets']}); "
                                 f"deid.enforce_targets is true")
+        t_ind = time.perf_counter()
+        # the de-identifier on identifier forms the synthetic generator never plants (deid/evalset.py)
+        deid_m["independent"] = independent_evaluation(deid)
+        state.timing["independent"] += time.perf_counter() - t_ind
         deid_m["residual"] = residual = scan.to_dict(deid_cfg.max_residual)
         log.info("residual scan: %d identifier-shaped hit(s) in %d kept reports %s", residual["hits"],
                  residual["n_reports"], {t: c for t, c in residual["by_type"].items() if c})

@@ -1055,3 +1055,20 @@ def evaluate_deidentifier(deid: Any, seed: int = 0, per_form: int = 20) -> dict[
     cases."""
     return {"generated": evaluate(deid.find, generate(seed, per_form)),
             "hard": evaluate(deid.find, hard_cases())}
+
+
+def summary(result: dict[str, Any], examples: int = 5) -> dict[str, Any]:
+    """The part of an :func:`evaluate` result kept in ``metrics/deid.json``: the figures per type and form, the
+    targets, the eponyms redacted and the leaking forms, with only the first few missed identifiers (all values
+    here are fictional)."""
+    keep = ("n_cases", "n_identifiers", "overall", "by_type", "by_form", "eponyms_redacted", "leaking_forms",
+            "targets")
+    out = {k: result[k] for k in keep if k in result}
+    out["missed_examples"] = [{k: m[k] for k in ("form", "type", "context") if k in m}
+                              for m in result.get("missed", [])[:examples]]
+    return out
+
+
+def independent_evaluation(deid: Any, seed: int = 0, per_form: int = 20) -> dict[str, Any]:
+    """:func:`evaluate_deidentifier` as ``metrics/deid.json["independent"]`` holds it (see :func:`summary`)."""
+    return {name: summary(r) for name, r in evaluate_deidentifier(deid, seed, per_form).items()}

@@ -85,10 +85,72 @@ def main(argv: list[str] | None = None) -> None:
     if (metrics_dir / "review.json").exists():
         readme = replace_named(readme, "review", review_table(read_json(metrics_dir / "review.json")))
     readme = replace_named(readme, "cost", cost_table(Path(cost_dir).parent))
+    if (metrics_dir / "deid.json").exists():
+        real = Path(readme_path).parent / "bench" / "results" / "deid_real_precision.json"
+        readme = replace_named(readme, "deid", deid_table(read_json(metrics_dir / "deid.json"),
+                                                          read_json(real) if real.exists() else None))
     libs = Path(readme_path).parent / "bench" / "results" / "report_libs.json"
     if libs.exists():
         readme = replace_named(readme, "report-libs", libraries_table(read_json(libs)))
     write_text(readme_path, readme)
+
+
+
+def _pct(x: Any) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def deid_table(deid: Mapping[str, Any], real: Mapping[str, Any] | None = None) -> str:
+    """The de-identification figures of ``metrics/deid.json``: recall per type on the synthetic corpus's
+    planted identifiers, on the independent generated set and on the hand-written hard cases, precision,
+    eponyms redacted, the forms that still leak, the residual-risk scan, and (``real``, from
+    ``bench/deid_real_precision.py``) precision on hand-labelled real redactions."""
+    ind = deid.get("independent", {})
+    gen, hard = ind.get("generated", {}), ind.get("hard", {})
+    planted = deid.get("per_type") or {}
+    types = list(dict.fromkeys([*planted, *gen.get("by_type", {}), *hard.get("by_type", {})]))
+    lines = ["| identifier type | planted by the generator | independent: generated forms | independent: hard cases |\n",
+             "|---|---|---|---|\n"]
+
+    def cell(block: Mapping[str, Any], t: str, key: str = "recall") -> str:
+        v = block.get(t)
+        return "–" if not v else f"{_pct(v.get(key))} (n={v.get('n', v.get('n_truth', '?'))})"
+
+    for t in types:
+        lines.append(f"| {t} | {cell(planted, t)} | {cell(gen.get('by_type', {}), t)} | "
+                     f"{cell(hard.get('by_type', {}), t)} |\n")
+    ov = deid.get("overall") or {}
+
+    def targets(block: Mapping[str, Any]) -> str:
+        tg = block.get("targets", {})
+        return ", ".join(f"{k.replace('_', ' ')} {v['value']} ({'met' if v['pass'] else '**not met**'}, target "
+                         f"{v['target']})" for k, v in tg.items())
+
+    lines.append(f"| **all** (recall / precision) | {_pct(ov.get('recall'))} / {_pct(ov.get('precision'))} | "
+                 f"{_pct(gen.get('overall', {}).get('recall'))} / {_pct(gen.get('overall', {}).get('precision'))} | "
+                 f"{_pct(hard.get('overall', {}).get('recall'))} / {_pct(hard.get('overall', {}).get('precision'))} |\n")
+    out = "".join(lines) + "\n"
+    for name, block in (("Generated forms", gen), ("Hard cases", hard)):
+        if block:
+            out += (f"{name} ({block.get('n_cases')} cases, {block.get('n_identifiers')} identifiers): "
+                    f"{targets(block)}.\n")
+    for name, block in (("generated", gen), ("hard cases", hard)):
+        leaks = [f"`{f}` {v['recall']:.2f}" for f, v in sorted(block.get("by_form", {}).items(),
+                                                                key=lambda kv: (kv[1]["recall"], kv[0]))
+                 if v["recall"] < 1]
+        out += f"\nForms that still leak ({name}, recall below 1): {', '.join(leaks) or 'none'}.\n"
+    res = deid.get("residual")
+    if res:
+        out += (f"\nResidual-risk scan of the {res.get('n_reports')} kept reports: {res.get('hits')} identifier-"
+                f"shaped hit(s).\n")
+    if real:
+        o = real["overall"]
+        per = ", ".join(f"{t} {v['identifiers']}/{v['still_redacted']}" for t, v in real["by_type"].items()
+                        if v["still_redacted"])
+        out += (f"\nReal public narratives (VAERS, MAUDE; `{real['fixture']}`, {real['labelled']} hand-labelled "
+                f"redactions): precision {_pct(o['precision'])} ({o['identifiers']} of {o['still_redacted']} still "
+                f"redacted are identifiers: {per}); labelled identifiers no longer redacted: {o['lost']}.\n")
+    return out
 
 
 if __name__ == "__main__":
