@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +17,7 @@ import yaml
 
 from incident_lm.report.html import SECTIONS, external_references
 from tests.browser import open_page
-from tests.conftest import ROOT, sh
+from tests.conftest import ROOT, env, sh
 
 pytestmark = pytest.mark.slow
 
@@ -239,15 +244,73 @@ def test_changing_one_file_marks_exactly_its_stages(pipeline_repo: Path, rel: st
         assert changed_stages(pipeline_repo) == _expected()[rel]
     finally:
         path.write_bytes(original)
+
+
+def _kill_midway(repo: Path, stage: str, started: Callable[[], bool], timeout: float = 300) -> None:
+    """Start ``dvc repro -f -s stage`` and SIGKILL its whole process group once ``started()`` says the stage's
+    command is under way (no handler runs: what a power cut or ``kill -9`` leaves)."""
+    proc = subprocess.Popen(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.monotonic()
+    try:
+        while not started():
+            assert proc.poll() is None, f"{stage} finished before it could be killed"
+            assert time.monotonic() - t0 < timeout, f"{stage} did not start within {timeout} s"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _quality_metrics(repo: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted((repo / "metrics").rglob("*.json"))
+            if "cost" not in p.relative_to(repo).parts}
+
+
+def _prepare_started(repo: Path) -> Callable[[], bool]:
+    return lambda: any((repo / "data" / "prepared").glob(".reports.parquet.stage1.*"))
+
+
+def _bert_started(repo: Path) -> Callable[[], bool]:
+    gone: list[float] = []
+
+    def started() -> bool:  # DVC deletes the outputs just before the command; then give the model time to load
+        if not gone and not (repo / "features" / "bert").exists():
+            gone.append(time.monotonic())
+        return bool(gone) and time.monotonic() - gone[0] > 4
+    return started
+
+
+@pytest.mark.parametrize(("stage", "probe"), [("prepare", _prepare_started), ("represent@bert", _bert_started)])
+def test_a_kill_mid_stage_then_repro_gives_the_same_metrics_and_no_leftovers(
+        pipeline_repo: Path, stage: str, probe: Callable[[Path], Callable[[], bool]]) -> None:
+    before = _quality_metrics(pipeline_repo)
+    _kill_midway(pipeline_repo, stage, probe(pipeline_repo))
+    assert changed_stages(pipeline_repo), "the kill left nothing to redo"
+    sh(["dvc", "repro"], pipeline_repo)
     assert changed_stages(pipeline_repo) == set()
+    after = _quality_metrics(pipeline_repo)
+    assert after.keys() == before.keys()
+    assert [k for k in before if before[k] != after[k]] == []
+    leftovers = [str(p.relative_to(pipeline_repo)) for top in ("data", "features", "models", "metrics", "results")
+                 for p in (pipeline_repo / top).rglob(".*") if p.name != ".gitignore"]
+    assert leftovers == [], leftovers
+    scratch = pipeline_repo / ".dvc" / "tmp" / "incident-lm" / "scratch"
+    assert not scratch.exists() or not any(scratch.rglob("*")), list(scratch.rglob("*"))
 
 
-def test_exp_run_on_tfidf_param_reruns_only_tfidf_stages(pipeline_repo: Path) -> None:
-    commit(pipeline_repo, "baseline results")
-    out = sh(["dvc", "exp", "run", "-S", "tfidf.min_df=3"], pipeline_repo)
+def test_a_tfidf_param_reruns_only_tfidf_stages_and_shows_in_exp_show_and_metrics_diff(pipeline_repo: Path) -> None:
+    commit(pipeline_repo, "state A")
+    out = sh(["dvc", "exp", "run", "-S", "tfidf.ngram_max=1"], pipeline_repo)
     assert ran(out) == {"represent@tfidf", "evaluate@tfidf", "compare", "review", "audit", "report"}, out.stdout
     table = sh(["dvc", "exp", "show", "--md"], pipeline_repo).stdout
-    assert "tfidf.min_df" in table or "min_df" in table
+    assert "tfidf.ngram_max" in table or "ngram_max" in table
+    commit(pipeline_repo, "state B: unigrams")  # the experiment's results are in the workspace
+    diff = json.loads(sh(["dvc", "metrics", "diff", "HEAD~1", "HEAD", "--json"], pipeline_repo).stdout)
+    assert "metrics/eval/tfidf.json" in diff
+    change = diff["metrics/eval/tfidf.json"]["dim"]
+    assert change["new"] < change["old"]
+    assert "metrics/eval/count.json" not in diff
 
 
 def test_compare_is_never_stale_after_an_evaluate_param_change(pipeline_repo: Path) -> None:
@@ -270,20 +333,6 @@ def test_forced_rerun_changes_no_quality_metric_and_costs_are_still_there(pipeli
     cost = json.loads(sh(["dvc", "metrics", "diff", "--json", "--targets", "metrics/cost/represent/tfidf.json"],
                          pipeline_repo).stdout or "{}")
     assert "wall_seconds" in cost["metrics/cost/represent/tfidf.json"]
-
-
-def test_metrics_diff_between_commits_shows_changed_metric(pipeline_repo: Path) -> None:
-    commit(pipeline_repo, "state A")
-    params = yaml.safe_load((pipeline_repo / "params.yaml").read_text())
-    params["tfidf"]["ngram_max"] = 1
-    (pipeline_repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    sh(["dvc", "repro"], pipeline_repo)
-    commit(pipeline_repo, "state B: unigrams")
-    diff = json.loads(sh(["dvc", "metrics", "diff", "HEAD~1", "HEAD", "--json"], pipeline_repo).stdout)
-    assert "metrics/eval/tfidf.json" in diff
-    change = diff["metrics/eval/tfidf.json"]["dim"]
-    assert change["new"] < change["old"]
-    assert "metrics/eval/count.json" not in diff
 
 
 def test_exp_run_on_fasttext_param_reruns_only_fasttext_stages(pipeline_repo: Path) -> None:
