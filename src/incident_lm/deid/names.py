@@ -159,6 +159,7 @@ _CUE_RE = re.compile(
 # titles after which a lower-case word outside the gazetteer is still a name ("dr nakamura"); "mr", "ms", "mx" and
 # "sister" are also abbreviations or relatives in lower case ("mr" = mitral regurgitation, "MR vax", "sister had")
 _NAME_SHAPED_TITLES = frozenset({"dr", "mrs", "miss", "prof", "professor"})
+_NAME_SHAPED_TITLES_ANY = frozenset(v for w in _NAME_SHAPED_TITLES for v in (w, w.title(), w.upper()))
 # lower-case words that follow "dr" and are not names ("dr office", "dr aware", "dr to review")
 _AFTER_TITLE_WORDS = frozenset(_words("""
 office offices offc ofc vax visit visits appt appointment appointments said says told aware called rang phoned contacted notified
@@ -181,6 +182,21 @@ def _cases(words: frozenset[str]) -> frozenset[str]:
 
 
 _TITLE_HEADS_ANY, _COMM_HEADS_ANY = _cases(_TITLE_HEADS), _cases(_COMM_HEADS)
+# where a cue can start: the first words of the cues present in the text, found with str.find; the cue pattern
+# is then tried only there (tried at every position of every text it was the slowest step of de-identification)
+_CUE_HEADS = _TITLE_HEADS | _COMM_HEADS
+
+
+def _head_starts(text: str, heads: set[str]) -> list[int]:
+    low, n, out = text.lower(), len(text), []
+    for h in heads:
+        i = low.find(h)
+        while i >= 0:
+            j = i + len(h)
+            if (i == 0 or not (low[i - 1].isalnum() or low[i - 1] in "'\u2019-_")) and (j >= n or not low[j].isalnum()):
+                out.append(i)
+            i = low.find(h, j)
+    return sorted(out)
 # a name right before its bearer's role: "Ekaterina Sokolova (physio)", "BALOGUN (SON)", "K. Ali, SHO"
 _BEFORE_ROLE_RE = re.compile(r"(?<![\w'\u2019-])(" + _NAME_TOKEN + r"(?:[ \t]+" + _NAME_TOKEN + r"){0,2})"
                              r"(?:[ \t]*\([ \t]*|,[ \t]+|[ \t]+-[ \t]+)(?P<role>[^\W\d_][\w]*)\b")
@@ -321,9 +337,13 @@ class NameFinder:
         amb_first = self._ambiguous_first_lower
         words = set(_ALPHA_RE.findall(text))
         comm = not words.isdisjoint(_COMM_HEADS_ANY)
-        if not comm and (words.isdisjoint(_TITLE_HEADS_ANY) or words.isdisjoint(gaz)):
-            return  # no cue, or only title/pt cues and no lower-case gazetteer word
-        for m in _CUE_RE.finditer(text):
+        if not comm and (words.isdisjoint(_TITLE_HEADS_ANY)
+                         or (words.isdisjoint(gaz) and words.isdisjoint(_NAME_SHAPED_TITLES_ANY))):
+            return  # no cue; or only title/pt/role cues, no lower-case gazetteer word and no "dr" before a new name
+        for start in _head_starts(text, {w.lower() for w in words} & _CUE_HEADS):
+            m = _CUE_RE.match(text, start)
+            if m is None:
+                continue
             w1, w2 = m.group("w1"), m.group("w2")
             l1 = w1.lower()
             if w1 == l1:  # lower case: a gazetteer name is needed, or a name-shaped word after a title

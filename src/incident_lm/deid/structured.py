@@ -22,7 +22,7 @@ from typing import Any
 from incident_lm.deid.config import Span
 
 
-def _trie(words: Iterable[str]) -> str:
+def trie(words: Iterable[str]) -> str:
     """A regex alternation of ``words`` factored as a trie (much faster than a flat alternation)."""
     root: dict[str, Any] = {}
     for w in words:
@@ -123,11 +123,11 @@ _NOT_TOWN = frozenset({"Patient", "Pt", "The", "He", "She", "They", "Staff", "Nu
                        "Miss", "Family", "Son", "Daughter", "Wife", "Husband", "Mother", "Father", "Ambulance"})
 _ADDRESS_RE = re.compile(
     r"(?<![\w/.,-])(?:(?i:flat|apartment|apt|unit)\.? ?\d{1,4}[A-Za-z]?,? +)?\d{1,4}[A-Za-z]?,? +"
-    r"(?:[A-Z][a-z\'\u2019]+(?:-[A-Z][a-z]+)? +){1,3}" + _trie(_STREET) + r"\b\.?"
+    r"(?:[A-Z][a-z\'\u2019]+(?:-[A-Z][a-z]+)? +){1,3}" + trie(_STREET) + r"\b\.?"
     r"(?:, *(?P<town>[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?=[,.;)]|$| +[A-Z]{1,2}\d| +[a-z]))?")
 _ADDRESS_LOWER_RE = re.compile(r"(?<![\w/.,-])\d{1,4}[a-z]?,? +(?:[a-z]{3,}(?:-[a-z]+)? +){1,2}"
-                               + _trie(_STREET_LOWER) + r"\b")
-_STREET_KEYS: tuple[str, ...] = tuple({w.lower() for w in _STREET})
+                               + trie(_STREET_LOWER) + r"\b")
+_STREET_WORD_RE = re.compile(r"(?i)(?<=\w )" + trie(sorted({w.lower() for w in _STREET})) + r"\b")
 
 # obfuscated emails: "jane.smith at nhs dot net", "jane[dot]smith[at]nhs[dot]net", "jane.smith (at) nhs.net"
 _OB_AT = r"(?: *[\[({<] *at *[\])}>] *| +at +| *@ *)"
@@ -137,7 +137,7 @@ _EMAIL_OBF_RE = re.compile(r"(?i)(?<![\w.+-])" + _LABEL + r"(?:" + _OB_DOT + _LA
                            + r"(?:" + _OB_DOT + _LABEL + r")*" + _OB_DOT
                            + r"(?:com|net|org|uk|gov|edu|info|co|ac|ie|io|scot|wales)(?![\w])")
 _OB_MARK_RE = re.compile(r"(?i)[\[({<] *(?:at|dot) *[\])}>]| dot ")
-_MAIL_DOMAINS = ("nhs", "gmail", "hotmail", "yahoo", "outlook", "btinternet", "icloud", "live")
+_MAIL_DOMAINS = ("nhs.net", "nhs.uk", "nhs dot", "gmail", "hotmail", "yahoo", "outlook", "btinternet", "icloud")
 
 # dates after a date-of-birth cue, also unseparated ("DOB 03041951", "D.O.B.:3.4.51", "born 19510403")
 _DOB_RE = re.compile(r"(?i:(?<![\w])(?:d\.? ?o\.? ?b|date +of +birth|born(?: +on)?)(?![a-z]))\.?:? *[:-]? *"
@@ -148,7 +148,7 @@ _MONTHS = {
     "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
     "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
 }
-_MONTH = _trie(_MONTHS)
+_MONTH = trie(_MONTHS)
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:\d{4}|'\d{2})"
 _DATE_NUM_RE = re.compile(r"(?<![\d/.-])(?<!\d:)(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d]|[/.-]\d)")
@@ -163,7 +163,7 @@ _DATE_DMY_RE = re.compile(r"(?i)\b(\d{1,2})" + _ORD + r"(?:\s+of)?[\s-]+(" + _MO
                           r"(?:,?[\s-]+(" + _YEAR + r"))?(?![\w])")
 _DATE_MDY_RE = re.compile(r"(?i)\b(" + _MONTH + r")\b\.?\s+(\d{1,2})" + _ORD + r"(?:,?\s+(" + _YEAR + r"))?"
                           r"(?![\w:])")
-_MON3 = _trie(m for m in _MONTHS if len(m) <= 4)
+_MON3 = trie(m for m in _MONTHS if len(m) <= 4)
 _DATE_COMPACT_RE = re.compile(r"(?i)(?<![\w-])(?:(\d{1,2})(-?)" + _MON3 + r"\2(\d{4}|\d{2})|" + _MON3
                               + r"-?(\d{4}|\d{2}))(?![\w-])")
 _DATE_MY_RE = re.compile(r"(?i)\b(" + _MONTH + r")\b\.?,?\s+(\d{4})(?![\w])")
@@ -188,7 +188,7 @@ def _valid_dm(a: int, b: int) -> bool:
     return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
 
 
-_DOB_KEY_RE = re.compile(r"(?i)o\.? ?b|birth|born")
+_DOB_KEY_RE = re.compile(r"(?i)\bd\.? ?o\.? ?b|birth|\bborn")
 
 
 def _dob_ok(value: str) -> bool:
@@ -281,14 +281,19 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
                 continue  # "lot# M740EN"
             add((m.start(), m.end(), "POSTCODE"))
     if "ADDRESS" in types:
-        low = text.lower()
-        if any(k in low for k in _STREET_KEYS):
-            for m in _ADDRESS_RE.finditer(text):
+        # only around street words (rare), not over the whole text; a window reaches back over "Flat 3, 22 ..."
+        n, done = len(text), -1
+        for sw in _STREET_WORD_RE.finditer(text):
+            if sw.start() < done:
+                continue
+            lo, hi = max(0, sw.start() - 70), min(n, sw.end() + 40)
+            for m in _ADDRESS_RE.finditer(text, lo, hi):
                 town = m.group("town")
                 end = m.start("town") - 2 if town and town.split()[0] in _NOT_TOWN else m.end()
                 add((m.start(), end if text[end - 1] != "," else end - 1, "ADDRESS"))
-            for m in _ADDRESS_LOWER_RE.finditer(text):
+            for m in _ADDRESS_LOWER_RE.finditer(text, lo, hi):
                 add((m.start(), m.end(), "ADDRESS"))
+            done = hi
     if "DATE" in types:
         slash, dash, dot = "/" in text, "-" in text, "." in text
         if n_digits >= 3 and (slash or dash or dot):
