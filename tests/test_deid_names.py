@@ -69,7 +69,7 @@ def test_names_in_the_forms_reporters_write(deid: Deidentifier, text: str, name:
 @pytest.mark.parametrize("text", [
     "DR AWARE.", "DR ON CALL.", "PT FINE NOW.", "PT EXP RASH, HIVES", "Pharmacy (nurse) aware", "Theatre, nurse in charge",
     "Pt was seen; However, father is a doctor", "dr office visit", "mom called dr today", "recurrent mr triclip",
-    "sister had a rash too",
+    "sister had a rash too", "did not miss work", "feeding self miss mouth",
 ])
 def test_words_after_titles_and_roles_that_are_not_names(deid: Deidentifier, text: str) -> None:
     assert [s for s in deid.find(text) if s[2] == "PERSON"] == [], text

@@ -158,7 +158,7 @@ _CUE_RE = re.compile(
     + r")(?![\w'\u2019-]))?)")
 # titles after which a lower-case word outside the gazetteer is still a name ("dr nakamura"); "mr", "ms", "mx" and
 # "sister" are also abbreviations or relatives in lower case ("mr" = mitral regurgitation, "MR vax", "sister had")
-_NAME_SHAPED_TITLES = frozenset({"dr", "mrs", "miss", "prof", "professor"})
+_NAME_SHAPED_TITLES = frozenset({"dr", "mrs", "prof", "professor"})  # not "miss": "did not miss work"
 _NAME_SHAPED_TITLES_ANY = frozenset(v for w in _NAME_SHAPED_TITLES for v in (w, w.title(), w.upper()))
 # lower-case words that follow "dr" and are not names ("dr office", "dr aware", "dr to review")
 _AFTER_TITLE_WORDS = frozenset(_words("""
@@ -170,7 +170,7 @@ rounds round input opinion consult consulted referral referred sent wrote docume
 present arrived attended examined assessed bleeped paged spoke discussed plan plans instructions instruction orders
 """))
 _CLAUSE_CLOSE_RE = re.compile(r"[ \t]*(?:[),;]|\.(?:\s|$)|$)")
-_ALPHA_RE = re.compile(r"[^\W\d_]+")
+_ALPHA_RE = re.compile(r"[^\W_]+")  # words with digits too ("FY1")
 # the first word of each cue, in the cases it is written in: a cheap test before the cue pattern runs
 _TITLE_HEADS = frozenset(_LOWER_TITLES.split("|")) | {"pt", "patient", "pts", "patients"} | {
     w for w in ROLE_WORDS if " " not in w}
@@ -472,7 +472,8 @@ class NameFinder:
                 return False
             gap = titled[words[j - 1][1]:words[j][0]].strip()
             prev = words[j - 1][2]
-            return gap == "" or (gap == "." and (len(prev) == 1 or (after_context and prev.lower() in _TITLE_WORDS)))
+            return gap == "" or (gap == "." and (len(prev) == 1 or (after_context and prev.lower() in _TITLE_WORDS))) \
+                or (after_context and gap in ("-", ":") and prev.lower() in ROLE_WORDS)  # "(SON - DECLAN)", "NOK: JO"
 
         def name_word(j: int) -> bool:
             w = words[j][2].lower()
