@@ -230,3 +230,12 @@ def test_hard_cases_do_not_fall_below_their_measured_level(scores: dict) -> None
     assert hard["targets"]["eponyms"]["value"] == 0
     assert hard["targets"]["structured_recall"]["value"] >= 0.97
     assert hard["targets"]["name_recall"]["value"] >= 0.78
+
+
+def test_the_summary_kept_in_metrics_holds_no_identifier_text() -> None:
+    cases = ev.generate(0, 3)
+    summary = ev.summary(ev.evaluate(lambda text: [], cases))
+    dumped = json.dumps(summary)
+    values = {c.text[i.start:i.end] for c in cases for i in c.identifiers}
+    assert not [v for v in values if len(v) > 3 and v in dumped]
+    assert summary["overall"]["recall"] == 0.0 and isinstance(summary["eponyms_redacted"], int)
