@@ -23,7 +23,7 @@ class DeidTargets:
 
     structured_recall: float = param(0.99, min=0.0, max=1.0)
     name_recall: float = param(0.95, min=0.0, max=1.0)
-    precision: float = param(0.9, min=0.0, max=1.0)
+    precision: float = param(0.95, min=0.0, max=1.0)
 
 
 @dataclass(frozen=True)
