@@ -17,6 +17,7 @@ def deid() -> Deidentifier:
     ("pt john fell in the bay", "john"),
     ("handed over to Kemi Adeyemi at 8pm", "Kemi Adeyemi"),
     ("Zoë Łukasz was given the wrong dose", "Zoë Łukasz"),
+    ("Seen by Dr Zoe\u0301 Nu\u0301n\u0303ez today", "Zoe\u0301 Nu\u0301n\u0303ez"),  # combining accents
     ("Seen by Mr O\u2019Brien on the ward", "O\u2019Brien"),
     ("Reviewed by Dr A.B. Khan in clinic", "A.B. Khan"),
     ("Mrs Smith-Jones fell in the toilet", "Smith-Jones"),

@@ -33,7 +33,7 @@ def _char_class(pred) -> str:  # noqa: ANN001
 
 
 _U = _char_class(lambda c: c.isupper() or c.istitle())  # upper-case letters: A-Z, Ł, Ø, Ü, ...
-_L = _char_class(str.islower)  # lower-case letters: a-z, ë, á, ß, ...
+_L = _char_class(str.islower)[:-1] + "\u0300-\u036f]"  # lower-case letters (a-z, ë, á, ß) and combining accents
 _APOS = "['\u2019]"  # straight and curly apostrophe: O'Brien, D\u2019Souza
 
 
