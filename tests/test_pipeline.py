@@ -271,17 +271,17 @@ def _prepare_started(repo: Path) -> Callable[[], bool]:
     return lambda: any((repo / "data" / "prepared").glob(".reports.parquet.stage1.*"))
 
 
-def _bert_started(repo: Path) -> Callable[[], bool]:
+def _represent_started(repo: Path) -> Callable[[], bool]:
     gone: list[float] = []
 
-    def started() -> bool:  # DVC deletes the outputs just before the command; then give the model time to load
-        if not gone and not (repo / "features" / "bert").exists():
+    def started() -> bool:  # DVC deletes the outputs just before the command; kill it while it imports and fits
+        if not gone and not (repo / "features" / "tfidf").exists():
             gone.append(time.monotonic())
-        return bool(gone) and time.monotonic() - gone[0] > 4
+        return bool(gone) and time.monotonic() - gone[0] > 0.5
     return started
 
 
-@pytest.mark.parametrize(("stage", "probe"), [("prepare", _prepare_started), ("represent@bert", _bert_started)])
+@pytest.mark.parametrize(("stage", "probe"), [("prepare", _prepare_started), ("represent@tfidf", _represent_started)])
 def test_a_kill_mid_stage_then_repro_gives_the_same_metrics_and_no_leftovers(
         pipeline_repo: Path, stage: str, probe: Callable[[Path], Callable[[], bool]]) -> None:
     before = _quality_metrics(pipeline_repo)
@@ -297,6 +297,10 @@ def test_a_kill_mid_stage_then_repro_gives_the_same_metrics_and_no_leftovers(
     assert leftovers == [], leftovers
     scratch = pipeline_repo / ".dvc" / "tmp" / "incident-lm" / "scratch"
     assert not scratch.exists() or not any(scratch.rglob("*")), list(scratch.rglob("*"))
+    if stage.startswith("represent@"):  # the rerun's cost figures are there, and apart from the quality metrics
+        cost = f"metrics/cost/represent/{stage.split('@')[1]}.json"
+        diff = json.loads(sh(["dvc", "metrics", "diff", "--json", "--targets", cost], pipeline_repo).stdout or "{}")
+        assert "wall_seconds" in diff.get(cost, {}), diff
 
 
 def test_a_tfidf_param_reruns_only_tfidf_stages_and_shows_in_exp_show_and_metrics_diff(pipeline_repo: Path) -> None:
@@ -322,17 +326,6 @@ def test_compare_is_never_stale_after_an_evaluate_param_change(pipeline_repo: Pa
     assert compare["retrieval_k"] == 5
     assert json.loads((pipeline_repo / "metrics" / "eval" / "tfidf.json").read_text())["retrieval"]["harm"]["k"] == 5
     assert changed_stages(pipeline_repo) == set()
-
-
-def test_forced_rerun_changes_no_quality_metric_and_costs_are_still_there(pipeline_repo: Path) -> None:
-    commit(pipeline_repo, "before forced rerun")
-    sh(["dvc", "repro", "-f", "-s", "represent@tfidf"], pipeline_repo)
-    sh(["dvc", "repro"], pipeline_repo)
-    quality = json.loads(sh(["dvc", "metrics", "diff", "--json"], pipeline_repo).stdout or "{}")
-    assert quality == {}, quality
-    cost = json.loads(sh(["dvc", "metrics", "diff", "--json", "--targets", "metrics/cost/represent/tfidf.json"],
-                         pipeline_repo).stdout or "{}")
-    assert "wall_seconds" in cost["metrics/cost/represent/tfidf.json"]
 
 
 def test_exp_run_on_fasttext_param_reruns_only_fasttext_stages(pipeline_repo: Path) -> None:
