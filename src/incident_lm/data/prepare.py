@@ -265,22 +265,32 @@ def split_mapping(counts: Counter[str]) -> dict[str, str]:
     return {v: SPLIT_VALUES[v.strip().lower()] for v in counts if v.strip().lower() in SPLIT_VALUES}
 
 
+def _mapped_counts(counts: Counter[str], mapping: dict[str, str]) -> Counter[str]:
+    """``counts`` of raw values folded into the values ``mapping`` gives them."""
+    out: Counter[str] = Counter()
+    for v, c in counts.items():
+        out[mapping[v]] += c
+    return out
+
+
+def _files(sources: list[_Source]) -> str:
+    return ", ".join(str(s.path) for s in sources)
+
+
 def _check_split_column(cfg: DataConfig, sources: list[_Source], state: _State) -> None:
     """An export's own split column must say train or test for every kept report, and hold both."""
     if not cfg.split_column:
         return
     counts = state.labels.get(SPLIT, Counter())
     known = split_mapping(counts)
-    where = f"{', '.join(str(s.path) for s in sources)}: split column '{cfg.split_column}'"
+    where = f"{_files(sources)}: split column '{cfg.split_column}'"
     odd = {v: c for v, c in counts.items() if v not in known}
     if odd:
         shown = ", ".join(f"{v!r} ({c})" for v, c in sorted(odd.items(), key=lambda kv: -kv[1])[:10])
         raise DataError(f"{where}: value(s) that are neither train nor test: {shown} (accepted, any case: "
                         f"{', '.join(sorted(set(SPLIT_VALUES)))}); fix the export or set data.split_column: null "
                         f"and split by split.method")
-    final = Counter()
-    for v, c in counts.items():
-        final[known[v]] += c
+    final = _mapped_counts(counts, known)
     for name in ("train", "test"):
         if not final[name]:
             raise DataError(f"{where}: no kept report is '{name}' ({dict(final)}); the split needs both "
@@ -422,7 +432,7 @@ def _check_read(cfg: DataConfig, sources: list[_Source], read_stats: list[ReadSt
         if s.fallback_lines:
             log.warning("%s: %d line(s) not UTF-8, read as cp1252 (first: %s)", s.file, len(s.fallback_lines),
                         ", ".join(map(str, s.fallback_lines[:10])))
-    files = ", ".join(str(s.path) for s in sources)
+    files = _files(sources)
     if state.rows_read == 0:
         raise DataError(f"{files}: no data rows (only a header?); check data.source")
     if state.rows_with_text == 0:
@@ -439,7 +449,7 @@ def _check_dates(cfg: DataConfig, sources: list[_Source], state: _State) -> None
     col = cfg.date_column
     if not col:
         return
-    where = f"{', '.join(str(s.path) for s in sources)}: date column '{col}'"
+    where = f"{_files(sources)}: date column '{col}'"
     d = state.dates
     given = state.rows_read - d["empty"]
     unparsed = d["unparsed"]
@@ -484,7 +494,7 @@ def _check_truth_matches(deid_cfg: DeidConfig, sources: list[_Source], state: _S
     score nothing and report every target as met."""
     if truth_docs is not None and not state.docs_scored:
         raise DataError(f"deid.truth = {str(deid_cfg.truth)!r}: none of its {len(truth_docs)} document ids is a "
-                        f"report of {', '.join(str(s.path) for s in sources)}, so nothing could be scored; set "
+                        f"report of {_files(sources)}, so nothing could be scored; set "
                         f"deid.truth: null for a real export (the residual-risk scan then checks the output)")
 
 
@@ -517,17 +527,13 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
     for role in roles:
         if role == SPLIT:
             mappings[role] = split_mapping(state.labels.get(role, Counter()))
-            split_counts = Counter()
-            for v, c in state.labels.get(role, Counter()).items():
-                split_counts[mappings[role][v]] += c
+            split_counts = _mapped_counts(state.labels.get(role, Counter()), mappings[role])
             continue
         mapping, rare = label_mapping(state.labels.get(role, Counter()), cfg.min_label_count,
                                       role in cfg.rare_exempt)
         mappings[role] = mapping
         merged_other[role] = rare
-        fc: Counter[str] = Counter()
-        for v, c in state.labels.get(role, Counter()).items():
-            fc[mapping[v]] += c
+        fc = _mapped_counts(state.labels.get(role, Counter()), mapping)
         final_counts[role] = dict(sorted(fc.items(), key=lambda kv: (-kv[1], kv[0])))
 
     leak_values: dict[str, list[tuple[str, str]]] = {}

@@ -159,7 +159,6 @@ _CUE_RE = re.compile(
 # titles after which a lower-case word outside the gazetteer is still a name ("dr nakamura"); "mr", "ms", "mx" and
 # "sister" are also abbreviations or relatives in lower case ("mr" = mitral regurgitation, "MR vax", "sister had")
 _NAME_SHAPED_TITLES = frozenset({"dr", "mrs", "prof", "professor"})  # not "miss": "did not miss work"
-_NAME_SHAPED_TITLES_ANY = frozenset(v for w in _NAME_SHAPED_TITLES for v in (w, w.title(), w.upper()))
 # lower-case words that follow "dr" and are not names ("dr office", "dr aware", "dr to review")
 _AFTER_TITLE_WORDS = frozenset(_words("""
 office offices offc ofc vax visit visits appt appointment appointments said says told aware called rang phoned contacted notified
@@ -182,6 +181,7 @@ def _cases(words: frozenset[str]) -> frozenset[str]:
 
 
 _TITLE_HEADS_ANY, _COMM_HEADS_ANY = _cases(_TITLE_HEADS), _cases(_COMM_HEADS)
+_NAME_SHAPED_TITLES_ANY = _cases(_NAME_SHAPED_TITLES)
 # where a cue can start: the first words of the cues present in the text, found with str.find; the cue pattern
 # is then tried only there (tried at every position of every text it was the slowest step of de-identification)
 _CUE_HEADS = _TITLE_HEADS | _COMM_HEADS
