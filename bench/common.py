@@ -37,6 +37,20 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
     return min(times)
 
 
+def interleaved(fns: dict[str, Callable[[], object]], repeat: int = 5) -> dict[str, list[float]]:
+    """Wall times of each of ``fns``, called in turn ``repeat`` times (A B A B ...), so drifting load on a
+    shared machine falls on every contender alike; compare medians of the lists."""
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
 def loadavg() -> list[float] | None:
     """The 1, 5 and 15 minute load averages (rounded), or None where the OS has none."""
     try:

@@ -119,11 +119,13 @@ def test_metrics_carried_over_and_no_cost_in_the_quality_summary(summary: dict) 
     assert "precision_at_k" not in good["category"] and "dim" not in good
 
 
-def test_different_retrieval_k_is_an_error(results: dict) -> None:
+@pytest.mark.parametrize(("key", "value"), [("k", 5), ("n_queries", 1234)])
+def test_different_retrieval_settings_are_an_error(results: dict, key: str, value: int) -> None:
+    """Precisions at another k, or over another sample of queries, are not comparable."""
     other = metrics(0.4, 0.2, 500)
-    other["retrieval"]["category"]["k"] = 5
+    other["retrieval"]["category"][key] = value
     res = {"tfidf": results["tfidf"], "count": {"predictions": results["count"]["predictions"], "metrics": other}}
-    with pytest.raises(DataError, match="different retrieval k"):
+    with pytest.raises(DataError, match="different retrieval settings"):
         compare(res, n_boot=20)
 
 

@@ -23,6 +23,7 @@ from incident_lm.evaluate.protocol import (
     RetrievalConfig,
     chance_precision,
     evaluate_features,
+    retrieval_queries,
 )
 from incident_lm.evaluate.retrieval import cosine_neighbours, precision_at_k
 from incident_lm.evaluate.stats import (
@@ -151,6 +152,14 @@ def test_mean_ci() -> None:
     assert lo < v.mean() < hi
     assert hi - lo < 0.1
     assert mean_ci(np.full(20, 0.5), n_boot=50) == (0.5, 0.5)
+
+
+def test_mean_ci_in_blocks_is_the_one_shot_bootstrap() -> None:
+    """Resamples are drawn a block at a time (bounded memory on large test sets) from the same random stream."""
+    v = np.random.default_rng(6).random(9000)  # 466 resamples per block: three blocks for 1000
+    rng = np.random.default_rng(0)
+    means = v[rng.integers(0, len(v), (1000, len(v)))].mean(axis=1)
+    assert mean_ci(v, n_boot=1000, seed=0) == (float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975)))
 
 
 # --- probe ---------------------------------------------------------------------------
@@ -336,11 +345,11 @@ def test_eval_config_from_section_defaults_and_values() -> None:
         "targets": ["category", "harm"], "seed": 3, "n_boot": 50,
         "probe": {"C": 2, "max_iter": 100},
         "cluster": {"seeds": 2, "extra_k": [4, 8], "lsa_components": 20, "silhouette_sample": 300},
-        "retrieval": {"k": 5},
+        "retrieval": {"k": 5, "max_queries": None},
     }, "evaluate"))
     assert cfg == EvalConfig(targets=("category", "harm"), seed=3, n_boot=50, probe=ProbeConfig(C=2.0, max_iter=100),
                              cluster=ClusterConfig(seeds=2, extra_k=(4, 8), lsa_components=20, silhouette_sample=300),
-                             retrieval=RetrievalConfig(k=5))
+                             retrieval=RetrievalConfig(k=5, max_queries=None))
 
 
 @pytest.mark.parametrize(("data", "key"), [
@@ -348,6 +357,7 @@ def test_eval_config_from_section_defaults_and_values() -> None:
     ({"targets": []}, "evaluate.targets"),
     ({"targets": ["c"], "n_boot": 5}, "evaluate.n_boot"),
     ({"targets": ["c"], "retrieval": {"k": 0}}, "evaluate.retrieval.k"),
+    ({"targets": ["c"], "retrieval": {"max_queries": 2}}, "evaluate.retrieval.max_queries"),
     ({"targets": ["c"], "cluster": {"seeds": "many"}}, "evaluate.cluster.seeds"),
     ({"targets": ["c"], "probe": {"C": 0}}, "evaluate.probe.C"),
     ({"targets": ["c"], "probe": {"CC": 1}}, "evaluate.probe.CC"),
@@ -411,8 +421,8 @@ def test_evaluate_features_end_to_end(tmp_path: Path, sparse: bool) -> None:
     lo, hi = cat["macro_f1_ci"]
     assert lo <= cat["macro_f1"] <= hi
     ret = metrics["retrieval"]["category"]
-    assert set(ret) == {"k", "precision_at_k", "precision_at_k_ci", "chance"}  # no param value in a key
-    assert ret["k"] == 5 and ret["precision_at_k"] > 0.9 > ret["chance"]
+    assert set(ret) == {"k", "precision_at_k", "precision_at_k_ci", "n_queries", "chance"}  # no param in a key
+    assert ret["k"] == 5 and ret["precision_at_k"] > 0.9 > ret["chance"] and ret["n_queries"] == 30
     assert metrics["cluster"]["category"]["v_measure_mean"] > 0.8
     assert metrics["cluster"]["category"]["k6"]["k"] == 6
     assert metrics["cluster"]["harm"]["k"] == 2
@@ -427,6 +437,33 @@ def test_evaluate_features_end_to_end(tmp_path: Path, sparse: bool) -> None:
         assert part["y_true"].tolist() == test_rows[target].astype(str).tolist()
     cat_pred = preds[preds["target"] == "category"]
     assert cat["macro_f1"] == pytest.approx(f1_score(cat_pred["y_true"], cat_pred["y_pred"], average="macro"))
+
+
+def test_retrieval_queries_are_all_or_one_seeded_sample() -> None:
+    assert retrieval_queries(30, None).tolist() == list(range(30))
+    assert retrieval_queries(30, 30).tolist() == list(range(30))
+    q = retrieval_queries(1000, 100, seed=3)
+    assert len(q) == len(set(q.tolist())) == 100 and (np.diff(q) > 0).all() and q.max() < 1000
+    assert q.tolist() == retrieval_queries(1000, 100, seed=3).tolist()
+    assert q.tolist() != retrieval_queries(1000, 100, seed=4).tolist()
+
+
+def test_evaluate_features_caps_the_retrieval_queries(tmp_path: Path) -> None:
+    """Above evaluate.retrieval.max_queries the precision comes from that many test reports, not all."""
+    df, X_train, X_test = make_split(19)
+    save_features(tmp_path, df, X_train.astype(np.float32), X_test.astype(np.float32))
+    base = dict(targets=("category",), n_boot=50, cluster=ClusterConfig(seeds=1, lsa_components=5,
+                                                                         silhouette_sample=40))
+    full, _ = evaluate_features(tmp_path, df, EvalConfig(**base, retrieval=RetrievalConfig(k=5)))
+    capped, _ = evaluate_features(tmp_path, df, EvalConfig(**base, retrieval=RetrievalConfig(k=5, max_queries=12)))
+    assert full["retrieval"]["category"]["n_queries"] == 30
+    assert capped["retrieval"]["category"]["n_queries"] == 12
+    queries = retrieval_queries(30, 12)
+    test_y = df[df["split"] == "test"]["category"].astype(str).to_numpy()
+    train_y = df[df["split"] == "train"]["category"].astype(str).to_numpy()
+    expected = precision_at_k(X_test[queries], test_y[queries], X_train, train_y, k=5).mean()
+    assert capped["retrieval"]["category"]["precision_at_k"] == pytest.approx(expected)
+    assert capped["probe"] == full["probe"]  # only retrieval is sampled
 
 
 def test_evaluate_features_missing_target_names_key(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from incident_lm.represent.count import CountRepresentation
 from incident_lm.represent.encode import encode_to_file, fit_and_encode
 from incident_lm.represent.registry import params_errors
 from incident_lm.represent.tfidf import TfidfRepresentation
-from incident_lm.text.tokenize import TOKEN_PATTERN, tokenize
+from incident_lm.text.tokenize import TOKEN_PATTERN, WordNgrams, tokenize
 
 TRAIN = [
     "Patient fell in the A&E department and was not escalated",
@@ -267,7 +267,35 @@ def test_vectorizers_use_the_shared_tokenizer() -> None:
     expected = {tok for t in TRAIN for tok in tokenize(t)}
     assert set(rep.vectorizer_.vocabulary_) == expected
     assert {"a&e", "news2", "[person]", "accepted"} <= set(rep.vectorizer_.vocabulary_)
-    assert rep.vectorizer_.token_pattern == TOKEN_PATTERN
+    assert isinstance(rep.vectorizer_.analyzer, WordNgrams)
+
+
+@pytest.mark.parametrize("ngram_max", [1, 2, 3])
+def test_word_ngrams_give_scikit_learns_token_pattern_features(ngram_max: int) -> None:
+    """The faster analyzer is a drop-in for ``token_pattern=TOKEN_PATTERN, ngram_range=(1, n)``: same
+    vocabulary, same matrix (texts with shorthand, placeholders, one-word and empty reports)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = TRAIN + TEST + random_texts(200, seed=ngram_max) + ["", "single", "A&E A&E a&e [PERSON]"]
+    ref = TfidfVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=(1, ngram_max), min_df=1)
+    ours = TfidfVectorizer(analyzer=WordNgrams(ngram_max), token_pattern=None, min_df=1)
+    A, B = ref.fit_transform(texts), ours.fit_transform(texts)
+    assert ref.vocabulary_ == ours.vocabulary_
+    assert abs(A - B).max() == 0
+    assert ref.build_analyzer()(texts[1]) == WordNgrams(ngram_max)(texts[1])
+
+
+@pytest.mark.parametrize("params", [{"type": "count", "ngram_max": 2}, {"type": "tfidf"},
+                                    {"type": "tfidf", "lsa_components": 3}])
+def test_fit_transform_is_fit_then_transform(params: dict) -> None:
+    """The represent stage takes the training matrix from ``fit_transform`` (one pass over the texts)."""
+    texts = TRAIN + random_texts(60, seed=9)
+    rep = build(params.pop("type"), {"min_df": 1, **params})
+    A = rep.fit_transform(texts)
+    B = rep.fit(texts).transform(texts)
+    A, B = (A.toarray(), B.toarray()) if sp.issparse(A) else (A, B)
+    assert A.dtype == B.dtype == np.float32
+    np.testing.assert_allclose(A, B, atol=1e-6)
 
 
 # --- count ----------------------------------------------------------------------
@@ -445,7 +473,7 @@ def test_encode_to_file_empty_raises(tmp_path: Path) -> None:
 
 # --- fit_and_encode -------------------------------------------------------------------
 
-COST_KEYS = {"fit_seconds", "transform_seconds", "transform_docs_per_second", "peak_rss_mb", "dim",
+COST_KEYS = {"fit_seconds", "transform_seconds", "transform_docs_per_second", "docs_per_second", "peak_rss_mb", "dim",
              "sparse", "model_bytes", "features_bytes", "n_train", "n_test"}
 
 

@@ -32,8 +32,10 @@ def prepare_for_clustering(X: np.ndarray | sp.spmatrix, lsa_components: int = 10
         X = normalize(X)
         n = min(lsa_components, X.shape[1] - 1, X.shape[0] - 1)
         X = TruncatedSVD(n_components=max(n, 1), random_state=seed).fit_transform(X)
-    X = normalize(np.asarray(X, dtype=np.float64))
-    return X.astype(np.float32)
+    out = np.empty(X.shape, dtype=np.float32)
+    for start in range(0, X.shape[0], 65536):  # float64 a block at a time: memory of one float32 copy
+        out[start:start + 65536] = normalize(np.asarray(X[start:start + 65536], dtype=np.float64))
+    return out
 
 
 def cluster_scores(X: np.ndarray | sp.spmatrix, labels: Mapping[str, np.ndarray], *,

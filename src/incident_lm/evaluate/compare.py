@@ -47,9 +47,10 @@ def load_results(results_dir: str | Path, metrics_dir: str | Path) -> dict[str, 
             for name in preds}
 
 
-def _retrieval(metrics: dict[str, Any], target: str) -> tuple[float | None, int | None]:
+def _retrieval(metrics: dict[str, Any], target: str) -> tuple[float | None, tuple[int, int | None] | None]:
+    """Precision@k of one target and the settings it was measured with, ``(k, n_queries)``."""
     entry = metrics.get("retrieval", {}).get(target, {})
-    return entry.get("precision_at_k"), entry.get("k")
+    return entry.get("precision_at_k"), (entry["k"], entry.get("n_queries")) if "k" in entry else None
 
 
 def compare(results: dict[str, dict[str, Any]], baseline: str = "tfidf", n_boot: int = 1000,
@@ -65,7 +66,7 @@ def compare(results: dict[str, dict[str, Any]], baseline: str = "tfidf", n_boot:
                           f"(have: {', '.join(results) or 'none'})")
     base = results[baseline]["predictions"]
     table: dict[str, Any] = {}
-    retrieval_k: set[int] = set()
+    retrieval_k: set[tuple[int, int | None]] = set()
     for name, res in results.items():
         pred, metrics = res["predictions"], res["metrics"]
         row: dict[str, Any] = {}
@@ -100,7 +101,8 @@ def compare(results: dict[str, dict[str, Any]], baseline: str = "tfidf", n_boot:
     targets = list(dict.fromkeys(base["target"]))
     best = {t: max(table, key=lambda n, t=t: table[n].get(t, {}).get("macro_f1", -1)) for t in targets}
     if len(retrieval_k) > 1:
-        raise DataError(f"representations were evaluated with different retrieval k {sorted(retrieval_k)}; "
-                        "rerun the evaluate stages")
-    return {"baseline": baseline, "targets": targets, "retrieval_k": next(iter(retrieval_k), None), "best": best,
+        raise DataError(f"representations were evaluated with different retrieval settings (k, queries) "
+                        f"{sorted(retrieval_k, key=str)}: rerun the evaluate stages")
+    k = next(iter(retrieval_k), (None, None))[0]
+    return {"baseline": baseline, "targets": targets, "retrieval_k": k, "best": best,
             "representations": table}

@@ -80,6 +80,8 @@ def mean_ci(values: np.ndarray, n_boot: int = 1000, seed: int = 0, alpha: float 
     """Bootstrap interval of the mean of per-item scores (e.g. per-query precision@k)."""
     values = np.asarray(values, dtype=float)
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(values), (n_boot, len(values)))
-    means = values[idx].mean(axis=1)
+    n = len(values)
+    block = max(1, (1 << 22) // max(n, 1))  # resamples drawn a block at a time: about 32 MB of indices
+    means = np.concatenate([values[rng.integers(0, n, (min(block, n_boot - b), n))].mean(axis=1)
+                            for b in range(0, n_boot, block)])
     return float(np.quantile(means, alpha / 2)), float(np.quantile(means, 1 - alpha / 2))

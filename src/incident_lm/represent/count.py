@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from incident_lm.represent.base import Representation, check_texts, to_float32
 from incident_lm.represent.registry import register
-from incident_lm.text.tokenize import TOKEN_PATTERN
+from incident_lm.text.tokenize import WordNgrams
 
 
 @register("count")
@@ -51,16 +51,23 @@ class CountRepresentation(Representation):
         self._check_bool("binary")
 
     def fit(self, X: Iterable[str], y: Any = None) -> CountRepresentation:
-        """Learn the vocabulary (and IDF, LSA) from the training texts ``X``; ``y`` is ignored."""
+        """Learn the vocabulary from the training texts ``X``; ``y`` is ignored."""
+        self.fit_transform(X, y)
+        return self
+
+    def fit_transform(self, X: Iterable[str], y: Any = None) -> sp.csr_matrix:
+        """Learn the vocabulary and return the ``(n_texts, vocabulary_size)`` counts of ``X``, in one pass
+        over the texts (the same matrix as ``fit(X).transform(X)``)."""
         self.check_params()
         texts = check_texts(X)
+        self.vectorizer_ = CountVectorizer(
+            analyzer=WordNgrams(self.ngram_max), token_pattern=None, min_df=self.min_df, max_df=self.max_df,
+            max_features=self.max_features, binary=self.binary,
+            dtype="float32",
+        )
         with vocabulary_errors(self, len(texts)):
-            self.vectorizer_ = CountVectorizer(
-                lowercase=True, token_pattern=TOKEN_PATTERN, min_df=self.min_df, max_df=self.max_df,
-                ngram_range=(1, self.ngram_max), max_features=self.max_features, binary=self.binary,
-                dtype="float32",
-            ).fit(texts)
-        return self
+            counts = self.vectorizer_.fit_transform(texts)
+        return to_float32(counts)
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         """Returns a CSR float32 matrix of shape ``(n_texts, vocabulary_size)``."""

@@ -13,7 +13,7 @@ from sklearn.preprocessing import normalize
 from incident_lm.represent.base import Matrix, Representation, check_texts, to_float32
 from incident_lm.represent.count import check_vocabulary_params, vocabulary_errors
 from incident_lm.represent.registry import register
-from incident_lm.text.tokenize import TOKEN_PATTERN
+from incident_lm.text.tokenize import WordNgrams
 
 
 @register("tfidf")
@@ -61,20 +61,27 @@ class TfidfRepresentation(Representation):
 
     def fit(self, X: Iterable[str], y: Any = None) -> TfidfRepresentation:
         """Learn the vocabulary (and IDF, LSA) from the training texts ``X``; ``y`` is ignored."""
+        self.fit_transform(X, y)
+        return self
+
+    def fit_transform(self, X: Iterable[str], y: Any = None) -> Matrix:
+        """Fit on ``X`` and return its features, tokenising the texts once (the same matrix as
+        ``fit(X).transform(X)``)."""
         self.check_params()
         texts = check_texts(X)
         self.vectorizer_ = TfidfVectorizer(
-            lowercase=True, token_pattern=TOKEN_PATTERN, min_df=self.min_df, max_df=self.max_df,
-            ngram_range=(1, self.ngram_max), max_features=self.max_features,
+            analyzer=WordNgrams(self.ngram_max), token_pattern=None, min_df=self.min_df, max_df=self.max_df,
+            max_features=self.max_features,
             sublinear_tf=self.sublinear_tf, dtype=np.float32,
         )
         with vocabulary_errors(self, len(texts)):
-            counts = self.vectorizer_.fit_transform(texts)
+            weights = self.vectorizer_.fit_transform(texts)
         self.svd_ = None
-        if self.lsa_components:
-            n = max(1, min(self.lsa_components, counts.shape[1] - 1, counts.shape[0] - 1))
-            self.svd_ = TruncatedSVD(n_components=n, random_state=self.seed).fit(counts)
-        return self
+        if not self.lsa_components:
+            return to_float32(weights)
+        n = max(1, min(self.lsa_components, weights.shape[1] - 1, weights.shape[0] - 1))
+        self.svd_ = TruncatedSVD(n_components=n, random_state=self.seed).fit(weights)
+        return to_float32(normalize(self.svd_.transform(weights)))
 
     def transform(self, X: Iterable[str]) -> Matrix:
         """CSR ``(n_texts, n_terms)``, or dense float32 ``(n_texts, lsa_components)`` with LSA."""
