@@ -1,0 +1,199 @@
+"""How the pipeline's cost grows with the number of reports: every stage through ``dvc repro`` at several sizes.
+
+Usage (from the repository root)::
+
+    python bench/bench_scale.py [--sizes 10000 100000 1000000] [--lm-sizes 10000 50000] [--vaers]
+                                [--workdir DIR] [--set key=value ...] [--out bench/results/scale.json]
+
+For each size N the repository (tracked and untracked-but-not-ignored files, as a fresh clone has them) is
+copied into ``--workdir``/synthetic-N, ``synthetic.n_reports`` is set to N, and ``dvc repro report`` runs
+there. Sizes not in ``--lm-sizes`` leave the transformer representations (``bert``, ``bert_tuned``) and the
+tuning stage out of that copy's ``dvc.yaml``: on two CPU cores they would take hours at 100k reports (GPU
+figures: ``bench/gpu_run.py``). ``--vaers`` adds one run on ``../shared/data/vaers-1990-1996`` (all years,
+the README's VAERS params). ``--set section.key=value`` (YAML value) changes a param in every copy.
+
+Each stage writes its own cost record (``metrics/cost/**.json``: wall and CPU seconds, peak RSS of the stage's
+process); they are collected per run with the machine, library versions and load average. Runs are merged
+into ``--out`` by (corpus, N), so sizes can be run on different days; the growth exponent of each stage's time
+and memory in N (least squares on log-log over the synthetic sizes it ran at) is refitted over all of them.
+``bench/results.md`` is then rewritten from every JSON in ``bench/results/`` (``bench/write_results.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from common import ROOT, environment, loadavg
+
+from incident_lm.core.io import read_json, write_json
+
+SHARED = ROOT.parent / "shared"
+VAERS = SHARED / "data" / "vaers-1990-1996"
+LM_REPS = ("bert", "bert_tuned")
+PACKAGES = ("numpy", "scipy", "sklearn", "pandas", "pyarrow", "fasttext", "gensim", "torch", "transformers", "dvc")
+
+
+def merge(base: dict, update: dict) -> dict:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def dotted(assignments: list[str]) -> dict:
+    """``["a.b=3", "c=[1, 2]"]`` -> ``{"a": {"b": 3}, "c": [1, 2]}`` (values read as YAML)."""
+    out: dict = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--set {item!r}: expected section.key=value")
+        node = out
+        *parents, last = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = yaml.safe_load(value)
+    return out
+
+
+def copy_repo(dest: Path, params: dict, with_lm: bool) -> None:
+    """The repository as a fresh clone has it, ``params`` merged into params.yaml, committed (DVC needs git)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file() and not rel.startswith(("metrics/", "bench/results")) and rel != "dvc.lock":
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    p = yaml.safe_load((dest / "params.yaml").read_text())
+    (dest / "params.yaml").write_text(yaml.safe_dump(merge(p, params), sort_keys=False))
+    if not with_lm:  # the transformer rows and the tuning stage out (review reads all of models/)
+        dag = yaml.safe_load((dest / "dvc.yaml").read_text())
+        for name in LM_REPS:
+            dag["vars"][0]["reps"].pop(name, None)
+        dag["stages"].pop("tune_lm", None)
+        (dest / "dvc.yaml").write_text(yaml.safe_dump(dag, sort_keys=False))
+    env = run_env()
+    for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "bench copy"]):
+        subprocess.run(cmd, cwd=dest, env=env, check=True)
+
+
+def run_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", DVC_NO_ANALYTICS="1",
+               GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
+               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.invalid")
+    return env
+
+
+def stage_costs(repo: Path) -> dict[str, dict[str, Any]]:
+    """Every stage's cost record in ``repo/metrics/cost`` keyed ``stage`` or ``stage@name``."""
+    out = {}
+    for path in sorted((repo / "metrics" / "cost").rglob("*.json")):
+        rel = path.relative_to(repo / "metrics" / "cost").with_suffix("")
+        name = "@".join(rel.parts)
+        rec = read_json(path)
+        out[name] = {k: rec[k] for k in ("wall_seconds", "cpu_seconds", "peak_rss_mb") if k in rec}
+        out[name]["load_1min"] = rec.get("machine", {}).get("load_1min")
+    return out
+
+
+def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Path) -> dict[str, Any]:
+    repo = workdir / (f"{corpus}-{n}" if n else corpus)
+    copy_repo(repo, params, with_lm)
+    print(f"[{corpus} {n or ''}] dvc repro report in {repo}", flush=True)
+    before = loadavg()
+    t0 = time.perf_counter()
+    res = subprocess.run(["dvc", "repro", "report"], cwd=repo, env=run_env(), capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise SystemExit(f"dvc repro failed in {repo} ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
+    data = read_json(repo / "metrics" / "data.json")
+    stages = stage_costs(repo)
+    n_reports = int(data.get("rows_kept", n or 0))
+    for rec in stages.values():
+        if rec.get("wall_seconds"):
+            rec["reports_per_second"] = round(n_reports / rec["wall_seconds"], 1)
+    print(f"[{corpus} {n or ''}] {wall:.0f} s, {len(stages)} stages", flush=True)
+    return {"corpus": corpus, "n_requested": n, "n_reports": n_reports, "with_lm": with_lm,
+            "repro_wall_seconds": round(wall, 1), "stage_seconds_sum": round(sum(
+                r.get("wall_seconds", 0) for r in stages.values()), 1),
+            "loadavg_before": before, "loadavg_after": loadavg(), "params": params,
+            "machine": environment(PACKAGES), "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "stages": stages}
+
+
+def exponent(ns: list[float], ys: list[float]) -> float | None:
+    """Slope of log(y) on log(n): y ~ n^slope (None with fewer than two distinct sizes or a zero)."""
+    if len(set(ns)) < 2 or min(ys) <= 0:
+        return None
+    return round(float(np.polyfit(np.log(ns), np.log(ys), 1)[0]), 2)
+
+
+def fit_exponents(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per stage, over the synthetic runs: the growth exponent of wall time and of peak RSS in N."""
+    synthetic = sorted((r for r in runs if r["corpus"] == "synthetic"), key=lambda r: r["n_reports"])
+    out = {}
+    for stage in sorted({s for r in synthetic for s in r["stages"]}):
+        pts = [(r["n_reports"], r["stages"][stage]) for r in synthetic if stage in r["stages"]]
+        ns = [p[0] for p in pts]
+        out[stage] = {
+            "sizes": ns,
+            "time_exponent": exponent(ns, [p[1].get("wall_seconds", 0) for p in pts]),
+            "memory_exponent": exponent(ns, [p[1].get("peak_rss_mb", 0) for p in pts]),
+        }
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--lm-sizes", type=int, nargs="*", default=[10_000, 50_000])
+    ap.add_argument("--vaers", action="store_true", help="also run on ../shared/data/vaers-1990-1996")
+    ap.add_argument("--workdir", default=str(ROOT / ".bench-scale"))
+    ap.add_argument("--set", dest="assign", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--keep", action="store_true", help="keep each run's copy (default: removed after the run)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.json"))
+    args = ap.parse_args()
+    extra = dotted(args.assign)
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out)
+    runs = read_json(out)["runs"] if out.exists() else []
+    plan = [("synthetic", n, n in args.lm_sizes) for n in sorted(set(args.sizes) | set(args.lm_sizes))]
+    if args.vaers:
+        if not VAERS.exists():
+            raise SystemExit(f"--vaers: {VAERS} not found")
+        plan.append(("vaers", None, False))
+    for corpus, n, with_lm in plan:
+        params = json.loads(json.dumps(extra))
+        if corpus == "synthetic":
+            merge(params, {"synthetic": {"n_reports": n}})
+        else:
+            merge(params, {"data": {"preset": "vaers", "source": str(VAERS)}, "deid": {"truth": None},
+                           "review": {"truth": None}})
+        run = run_one(corpus, n, params, with_lm, workdir)
+        runs = [r for r in runs if (r["corpus"], r["n_requested"]) != (corpus, n)] + [run]
+        runs.sort(key=lambda r: (r["corpus"], r["n_reports"]))
+        write_json(out, {"what": "every stage of dvc repro report at several corpus sizes (bench/bench_scale.py)",
+                         "runs": runs, "exponents": fit_exponents(runs)})
+        if not args.keep:
+            shutil.rmtree(workdir / (f"{corpus}-{n}" if n else corpus), ignore_errors=True)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "write_results.py")], check=True)
+
+
+if __name__ == "__main__":
+    main()

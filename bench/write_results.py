@@ -1,0 +1,158 @@
+"""Write ``bench/results.md`` from the JSON records in ``bench/results/`` (never by hand).
+
+Usage (from the repository root)::
+
+    python bench/write_results.py [--results bench/results] [--out bench/results.md]
+
+Each benchmark script writes its JSON; this gathers them into one page: the growth of every stage with the
+number of reports (``scale.json``, from ``bench/bench_scale.py``), the same-run ratios against the raw
+libraries (``represent.json``, ``fasttext.json``, ``bert.json``), corpus generation and the GPU runs, each with
+the machine and load it was measured under. A record that is missing is listed as not yet run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(results: Path, name: str) -> dict[str, Any] | None:
+    path = results / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _fmt(x: Any, digits: int = 1) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:,.{digits}f}"
+    if isinstance(x, int):
+        return f"{x:,}"
+    return str(x)
+
+
+def _machine(m: dict[str, Any] | None) -> str:
+    if not m:
+        return "machine not recorded"
+    pk = m.get("packages") or {}
+    libs = ", ".join(f"{k} {v}" for k, v in pk.items() if v)
+    load = m.get("loadavg") or m.get("loadavg_before")
+    return (f"{m.get('cpus') or m.get('cpu_count')} CPUs, {m.get('processor') or m.get('platform', '')}, "
+            f"Python {m.get('python')}" + (f", load {load}" if load else "") + (f"; {libs}" if libs else ""))
+
+
+def scale_section(d: dict[str, Any] | None) -> list[str]:
+    out = ["## Growth with the number of reports (`bench/bench_scale.py`)", ""]
+    if not d:
+        return out + ["Not yet run.", ""]
+    runs = d["runs"]
+    out += ["Each run is `dvc repro report` on a fresh copy of the repository; stage figures are the stages' own "
+            "cost records (wall seconds, peak RSS of the stage's process). Sizes without the transformer rows "
+            "leave `bert`, `bert_tuned` and `tune_lm` out.", "",
+            "| corpus | reports | transformer rows | dvc repro wall s | sum of stage wall s | load before → after | "
+            "finished | commit |", "|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        head = (r.get("machine") or {}).get("git_head") or ""
+        out.append(f"| {r['corpus']} | {_fmt(r['n_reports'])} | {'yes' if r['with_lm'] else 'no'} | "
+                   f"{_fmt(r['repro_wall_seconds'], 0)} | {_fmt(r['stage_seconds_sum'], 0)} | "
+                   f"{r.get('loadavg_before')} → {r.get('loadavg_after')} | {r.get('finished', '')} | {head[:8]} |")
+    synthetic = [r for r in runs if r["corpus"] == "synthetic"]
+    stages = sorted({s for r in runs for s in r["stages"]})
+    exps = d.get("exponents", {})
+    cols = [f"{r['corpus']} {_fmt(r['n_reports'])}" for r in runs]
+    out += ["", "Wall seconds (peak RSS MB) per stage, and the fitted growth exponents over the synthetic sizes "
+            "(time ~ N^a, memory ~ N^b; RSS includes the ~250 MB the Python libraries take at start):", "",
+            "| stage | " + " | ".join(cols) + " | time exp. a | memory exp. b |",
+            "|---|" + "---|" * (len(cols) + 2)]
+    for s in stages:
+        cells = []
+        for r in runs:
+            rec = r["stages"].get(s)
+            cells.append(f"{_fmt(rec.get('wall_seconds'), 1)} ({_fmt(rec.get('peak_rss_mb'), 0)})" if rec else "")
+        e = exps.get(s, {})
+        out.append(f"| `{s}` | " + " | ".join(cells) + f" | {_fmt(e.get('time_exponent'), 2)} | "
+                   f"{_fmt(e.get('memory_exponent'), 2)} |")
+    over = [s for s in stages if (exps.get(s, {}).get("time_exponent") or 0) > 1.15
+            or (exps.get(s, {}).get("memory_exponent") or 0) > 1.15]
+    out += ["", f"Stages growing faster than N^1.15 in time or memory: {', '.join(f'`{s}`' for s in over) or 'none'}"
+            f" (synthetic sizes measured: {', '.join(_fmt(r['n_reports']) for r in synthetic) or 'none'}).", ""]
+    if runs:
+        out += [f"Machine of the last run: {_machine(runs[-1].get('machine'))}.", ""]
+    return out
+
+
+def ratio_section(rep: dict | None, ft: dict | None, bert: dict | None) -> list[str]:
+    out = ["## Against the raw libraries, same run", "",
+           "| what | ours | raw library | ratio (ours speed / raw) | measured on |", "|---|---|---|---|---|"]
+    if rep:
+        for name, r in rep["results"].items():
+            if "speed_ratio_ours_vs_raw" in r:
+                out.append(f"| {name}: fit, encode, write ({_fmt(rep['n_docs'])} texts) | "
+                           f"{r['ours_seconds_median']:.3f} s | {r['raw_sklearn_seconds_median']:.3f} s "
+                           f"(scikit-learn) | {r['speed_ratio_ours_vs_raw']:.2f}x | {rep['texts']} |")
+    if ft:
+        tr = ft.get("transform", {})
+        for name in ("fasttext_mean", "fasttext_tfidf", "fasttext_sif"):
+            if name in tr:
+                out.append(f"| {name}: report vectors | {_fmt(tr[name]['docs_per_second'], 0)} docs/s | "
+                           f"{_fmt(tr['fasttext_get_sentence_vector']['docs_per_second_with_tokenize'], 0)} docs/s "
+                           f"(fastText get_sentence_vector) | "
+                           f"{tr[name]['speedup_vs_get_sentence_vector_with_tokenize']:.2f}x | "
+                           f"{ft['corpus']['source']} |")
+        trn = ft.get("training", {})
+        if "raw_fasttext" in trn and "fasttext" in trn:
+            out.append(f"| fastText training | {trn['fasttext']['train_seconds']:.1f} s | "
+                       f"{trn['raw_fasttext']['train_seconds']:.1f} s (fastText train_unsupervised) | "
+                       f"{trn['raw_fasttext']['train_seconds'] / trn['fasttext']['train_seconds']:.2f}x | "
+                       f"{ft['corpus']['source']} |")
+    if bert:
+        tp = bert["throughput"]
+        plain = tp["plain_transformers_loop"]["docs_per_second_best"]
+        for name in ("bert_float32", "bert_int8"):
+            if name in tp:
+                out.append(f"| `bert` {name.split('_')[1]} embedding | {_fmt(tp[name]['docs_per_second_best'])} "
+                           f"docs/s | {_fmt(plain)} docs/s (plain transformers float32 loop) | "
+                           f"{tp[name]['ratio_to_plain_best']:.2f}x | {bert['texts']['n']} texts |")
+    out += ["", f"Machines: represent: {_machine((rep or {}).get('machine'))}; fastText: "
+                f"{_machine((ft or {}).get('machine'))}; BERT: {_machine((bert or {}).get('machine'))}.", ""]
+    return out
+
+
+def other_section(synth: dict | None, gpu: list[tuple[str, dict]]) -> list[str]:
+    out = ["## Corpus generation and GPU runs", ""]
+    if synth:
+        out += ["| synthetic reports | seconds | reports/s | peak RSS MiB |", "|---|---|---|---|"]
+        out += [f"| {_fmt(r['n_reports'])} | {_fmt(r['seconds'])} | {_fmt(r['reports_per_second'], 0)} | "
+                f"{_fmt(r['peak_rss_mib'], 0)} |" for r in synth["runs"]]
+        out.append("")
+    for name, g in gpu:
+        env = g.get("env", {})
+        out.append(f"- `{name}`: {g.get('status')} on {env.get('gpu_name', 'a GPU')} (torch {env.get('torch')}); "
+                   f"summary: " + json.dumps({t: v.get("macro_f1") for t, v in g.get("summary", {}).items()}))
+    return out + [""]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", default=str(ROOT / "bench" / "results"))
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results.md"))
+    args = ap.parse_args()
+    res = Path(args.results)
+    gpu = [(p.name, json.loads(p.read_text())) for p in sorted(res.glob("gpu_*.json"))]
+    lines = ["# Benchmark results", "",
+             "Written by `python bench/write_results.py` from the JSON records beside it in `bench/results/`; each "
+             "benchmark script's docstring says how it measures. Absolute times on a shared machine are noise "
+             "beside the ratios, which compare contenders in the same run.", ""]
+    lines += scale_section(_load(res, "scale.json"))
+    lines += ratio_section(_load(res, "represent.json"), _load(res, "fasttext.json"), _load(res, "bert.json"))
+    lines += other_section(_load(res, "synthetic.json"), gpu)
+    Path(args.out).write_text("\n".join(lines).rstrip() + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
