@@ -120,9 +120,12 @@ def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Pa
     t0 = time.perf_counter()
     res = subprocess.run(["dvc", "repro", "report"], cwd=repo, env=run_env(), capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    if res.returncode != 0:
-        raise SystemExit(f"dvc repro failed in {repo} ({res.returncode}):\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
-    data = read_json(repo / "metrics" / "data.json")
+    error = None
+    if res.returncode != 0:  # recorded (the stages that ran keep their figures) and the copy kept to inspect
+        error = (res.stderr.strip().splitlines() or ["?"])[-1][:500]
+        print(f"[{corpus} {n or ''}] dvc repro failed ({res.returncode}) in {repo}:\n{res.stdout[-3000:]}\n"
+              f"{res.stderr[-3000:]}", flush=True)
+    data = read_json(repo / "metrics" / "data.json") if (repo / "metrics" / "data.json").exists() else {}
     stages = stage_costs(repo)
     n_reports = int(data.get("rows_kept", n or 0))
     for rec in stages.values():
@@ -133,7 +136,8 @@ def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Pa
             "repro_wall_seconds": round(wall, 1), "stage_seconds_sum": round(sum(
                 r.get("wall_seconds", 0) for r in stages.values()), 1),
             "loadavg_before": before, "loadavg_after": loadavg(), "params": params,
-            "machine": environment(PACKAGES), "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "stages": stages}
+            "machine": environment(PACKAGES), "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "error": error,
+            "stages": stages}
 
 
 def exponent(ns: list[float], ys: list[float]) -> float | None:
@@ -190,7 +194,7 @@ def main() -> None:
         runs.sort(key=lambda r: (r["corpus"], r["n_reports"]))
         write_json(out, {"what": "every stage of dvc repro report at several corpus sizes (bench/bench_scale.py)",
                          "runs": runs, "exponents": fit_exponents(runs)})
-        if not args.keep:
+        if not args.keep and not run["error"]:
             shutil.rmtree(workdir / (f"{corpus}-{n}" if n else corpus), ignore_errors=True)
     subprocess.run([sys.executable, str(ROOT / "bench" / "write_results.py")], check=True)
 

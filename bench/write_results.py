@@ -54,12 +54,13 @@ def scale_section(d: dict[str, Any] | None) -> list[str]:
             "cost records (wall seconds, peak RSS of the stage's process). Sizes without the transformer rows "
             "leave `bert`, `bert_tuned` and `tune_lm` out.", "",
             "| corpus | reports | transformer rows | dvc repro wall s | sum of stage wall s | load before → after | "
-            "finished | commit |", "|---|---|---|---|---|---|---|---|"]
+            "finished | commit | failed |", "|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         head = (r.get("machine") or {}).get("git_head") or ""
         out.append(f"| {r['corpus']} | {_fmt(r['n_reports'])} | {'yes' if r['with_lm'] else 'no'} | "
                    f"{_fmt(r['repro_wall_seconds'], 0)} | {_fmt(r['stage_seconds_sum'], 0)} | "
-                   f"{r.get('loadavg_before')} → {r.get('loadavg_after')} | {r.get('finished', '')} | {head[:8]} |")
+                   f"{r.get('loadavg_before')} → {r.get('loadavg_after')} | {r.get('finished', '')} | {head[:8]} | "
+                   f"{r.get('error') or ''} |")
     synthetic = [r for r in runs if r["corpus"] == "synthetic"]
     stages = sorted({s for r in runs for s in r["stages"]})
     exps = d.get("exponents", {})

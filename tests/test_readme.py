@@ -82,6 +82,37 @@ def test_report_libraries_block_is_generated_from_the_benchmark() -> None:
     assert "matplotlib" in block and "plotly" in block
 
 
+def test_scale_block_is_generated_from_the_benchmark() -> None:
+    from incident_lm.report.readme import scale_table
+
+    bench = ROOT / "bench" / "results"
+    if not (bench / "scale.json").exists():
+        pytest.skip("bench/bench_scale.py has not been run yet")
+    scale = json.loads((bench / "scale.json").read_text())
+    rep = json.loads((bench / "represent.json").read_text())
+    block = named_block(README, "scale")
+    assert block == named_block(replace_named(README, "scale", scale_table(scale, rep)), "scale"), \
+        "run `make readme` after bench/bench_scale.py"
+    assert f"| synthetic | {scale['runs'][-1]['n_reports']:,} |" in block or "| vaers |" in block
+
+
+def test_scale_table_names_the_stages_that_grow_too_fast() -> None:
+    from incident_lm.report.readme import scale_table
+
+    def run(n: int, prepare: float, evaluate: float) -> dict:
+        return {"corpus": "synthetic", "n_reports": n, "with_lm": False, "repro_wall_seconds": 600.0,
+                "stages": {"prepare": {"wall_seconds": prepare, "peak_rss_mb": 300.0},
+                           "evaluate@tfidf": {"wall_seconds": evaluate, "peak_rss_mb": 900.0}}}
+
+    scale = {"runs": [run(10_000, 10.0, 5.0), run(100_000, 100.0, 500.0)],
+             "exponents": {"prepare": {"time_exponent": 1.0, "memory_exponent": 0.0},
+                           "evaluate@tfidf": {"time_exponent": 2.0, "memory_exponent": 0.0}}}
+    table = scale_table(scale, {"n_docs": 20000, "results": {"tfidf": {"speed_ratio_ours_vs_raw": 1.04}}})
+    assert "| synthetic | 100,000 | no | 10.0 | `evaluate@tfidf` (500) | `evaluate@tfidf` (900) |" in table
+    assert "time faster than N^1.15 in `evaluate@tfidf` (2.00); memory faster than N^1.15 in no stage" in table
+    assert "tfidf 1.04x" in table
+
+
 def test_deid_block_is_generated_from_the_committed_metrics() -> None:
     from incident_lm.report.readme import deid_table
 

@@ -206,6 +206,18 @@ _INITIALS_BEFORE_RE = re.compile(r"(?:(?<![\w'\u2019-])" + _U + r"\.\s?)+$")
 _UNKNOWN_SUFFIX_RE = re.compile(r".*(?:ed|ing|ly|tion|ment|ness|ous|ive|ful|less|able|ity|s)", re.I)
 
 
+# One to three name-shaped words (capitalised or shouted, after an optional initial) right before a patient
+# identifier's cue: "Abimbola Novak Hosp No: ...", "D. TURNER D.O.B ...", "Kemi Ade (DOB ...)". Only a person
+# carries a date of birth or a hospital number, so the words are a name unless they are ordinary words.
+_SHOUT = _U + r"(?:" + _U + r"|" + _APOS + r"(?=" + _U + r"))+(?:-" + _U + r"{2,})?"
+_ID_CUE_HEAD = (r"(?i:hosp(?:ital)?\.?[ \t]*(?:no\b|num|number\b)|d\.o\.b\b|dob\b|nhs[ \t]*(?:no\b|num|number\b)"
+                r"|mrn\b|date[ \t]+of[ \t]+birth\b)")
+_BEFORE_ID_RE = re.compile(r"(?<![\w'\u2019.-])((?:" + _INITIAL + r"[ \t]+)?(?:" + _NAME_TOKEN + r"|" + _SHOUT
+                           + r")(?:[ \t]+(?:" + _NAME_TOKEN + r"|" + _SHOUT + r")){0,2})[ \t]*[(,:-]?[ \t]*"
+                           + _ID_CUE_HEAD)
+_ID_TOKEN_RE = re.compile(_NAME_TOKEN + r"|" + _SHOUT + r"|" + _U + r"\.?")
+
+
 def _next_word(text: str, end: int) -> str:
     m = _NEXT_WORD_RE.match(text, end, end + 40)
     return m.group(1).lower() if m else ""
@@ -401,6 +413,7 @@ class NameFinder:
         self._find_run_names(text, spans)
         self._find_surname_first(text, spans)
         self._find_before_role(text, spans)
+        self._find_before_id_cue(text, spans)
         if "." in text:
             for m in _GLUED_INITIALS_RE.finditer(text):
                 name = m.group(1)
@@ -431,6 +444,41 @@ class NameFinder:
             if text[m.end(1):m.start("role")].strip() != "(" and _sentence_start(text, start):
                 continue  # "; However, father is ...": a comma after a sentence's first word
             if not self._place_context(text, start, m.end(1), named=False):
+                spans.append((start, m.end(1), "PERSON"))
+
+    def _find_before_id_cue(self, text: str, spans: list[Span]) -> None:
+        """Name-shaped words right before a date-of-birth, hospital- or NHS-number cue (see ``_BEFORE_ID_RE``),
+        after any leading ordinary, role or title words ("Pt", "Patient", "Nurse"). Without a gazetteer word
+        the name needs two words or an initial ("Abimbola Novak", "D. Turner"); in shouted text, a gazetteer
+        word or an initial. A comma before the cue is a list of form fields ("Name, DOB"), not a name."""
+        low = text.lower()
+        if not any(c in low for c in ("hosp", "dob", "d.o.b", "nhs", "mrn", "birth")):
+            return
+        stop, stop_lower = self._record_stop, self._caps_stop_lower
+
+        def ordinary(w: str) -> bool:
+            lw = w.lower().rstrip(".")
+            return (w in stop or w.title() in stop or lw in stop_lower or lw in ROLE_WORDS or lw in _TITLE_WORDS
+                    or lw in _CAPS_CONTEXT or lw in _ARTICLES or bool(_INFLECTED_RE.fullmatch(w.title())))
+
+        for m in _BEFORE_ID_RE.finditer(text):
+            if "," in text[m.end(1):m.end()]:
+                continue
+            toks = list(_ID_TOKEN_RE.finditer(text, m.start(1), m.end(1)))
+            k = 0
+            while k < len(toks) and (len(toks[k].group().rstrip(".")) == 1 or ordinary(toks[k].group())):
+                k += 1
+            words = [t.group() for t in toks[k:]]
+            if not words or any(ordinary(w) for w in words):
+                continue
+            prev = toks[k - 1].group() if k > 0 else ""
+            initial = len(prev.rstrip(".")) == 1 and (prev.endswith(".") or prev not in ("A", "I"))
+            known = any(self._is_name_word(w.title()) for w in words)
+            shouted = all(w.isupper() for w in words)
+            if not (known or initial or (len(words) >= 2 and not shouted)):
+                continue
+            start = toks[k - 1].start() if initial else toks[k].start()
+            if not self._place_context(text, start, m.end(1), named=True):
                 spans.append((start, m.end(1), "PERSON"))
 
     def _is_name_word(self, word: str) -> bool:

@@ -76,6 +76,38 @@ def libraries_table(bench: Mapping[str, Any]) -> str:
                              f"{env.get('loadavg', '?')}); open = headless Chromium time less an empty page's.\n")
 
 
+def scale_table(scale: Mapping[str, Any], represent: Mapping[str, Any] | None = None) -> str:
+    """The summary of ``bench/results/scale.json`` (``bench/bench_scale.py``): per run the whole ``dvc repro``
+    wall time, its largest stage and the largest stage peak RSS; the stages growing faster than N^1.15; and the
+    same-run ratios of ``bench/results/represent.json``."""
+    runs, exps = scale["runs"], scale.get("exponents", {})
+    lines = ["| corpus | reports | transformer rows | `dvc repro` wall min | largest stage (s) | "
+             "largest stage peak RSS (MB) |\n", "|---|---|---|---|---|---|\n"]
+    for r in runs:
+        st = r["stages"]
+        top = max(st, key=lambda s: st[s].get("wall_seconds", 0))
+        mem = max(st, key=lambda s: st[s].get("peak_rss_mb", 0))
+        lines.append(f"| {r['corpus']} | {r['n_reports']:,} | {'yes' if r['with_lm'] else 'no'} | "
+                     f"{r['repro_wall_seconds'] / 60:.1f} | `{top}` ({st[top]['wall_seconds']:.0f}) | "
+                     f"`{mem}` ({st[mem]['peak_rss_mb']:,.0f}) |\n")
+    sizes = sorted({r["n_reports"] for r in runs if r["corpus"] == "synthetic"})
+    fast = sorted(((s, e) for s, e in exps.items() if (e.get("time_exponent") or 0) > 1.15),
+                  key=lambda x: -x[1]["time_exponent"])
+    heavy = sorted(((s, e) for s, e in exps.items() if (e.get("memory_exponent") or 0) > 1.15),
+                   key=lambda x: -x[1]["memory_exponent"])
+    text = "".join(lines) + (
+        f"\nGrowth over the synthetic sizes {', '.join(f'{n:,}' for n in sizes)}: time faster than N^1.15 in "
+        + (", ".join(f"`{s}` ({e['time_exponent']:.2f})" for s, e in fast) or "no stage")
+        + "; memory faster than N^1.15 in "
+        + (", ".join(f"`{s}` ({e['memory_exponent']:.2f})" for s, e in heavy) or "no stage") + ".\n")
+    if represent:
+        ratios = ", ".join(f"{name} {r['speed_ratio_ours_vs_raw']:.2f}x" for name, r in represent["results"].items()
+                           if "speed_ratio_ours_vs_raw" in r)
+        text += (f"Same run against raw scikit-learn doing the same fit, encode and write "
+                 f"(`bench/bench_represent.py`, {represent['n_docs']:,} texts): {ratios} its speed.\n")
+    return text
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
     readme_path, compare_path, cost_dir = args + list(DEFAULTS[len(args):])
@@ -92,6 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     libs = Path(readme_path).parent / "bench" / "results" / "report_libs.json"
     if libs.exists():
         readme = replace_named(readme, "report-libs", libraries_table(read_json(libs)))
+    bench = Path(readme_path).parent / "bench" / "results"
+    if (bench / "scale.json").exists():
+        rep = bench / "represent.json"
+        readme = replace_named(readme, "scale", scale_table(read_json(bench / "scale.json"),
+                                                            read_json(rep) if rep.exists() else None))
     write_text(readme_path, readme)
 
 
