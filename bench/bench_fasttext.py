@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     python bench/bench_fasttext.py [--source auto|split|fabricate] [--docs 16000]
-                                   [--backends fasttext gensim] [--thread 2]
+                                   [--backends fasttext gensim] [--thread 2] [--train-repeat 3]
 
 Uses ``data/split/reports.parquet`` when it exists (``--source auto``), otherwise a fabricated corpus of
 ``--docs`` reports from the project's synthetic generator (``incident_lm.synthetic.generate_corpus``: the
@@ -11,13 +11,16 @@ free-text fields of each report, ~2% of the words misspelt, no planted identifie
 with the pipeline's ``fasttext`` params (``params.yaml``, read as the train_fasttext stage reads them; dim
 100, 10 epochs) with ``--thread`` threads, then times ``FastTextPooled.transform`` (mean, tfidf, sif)
 against a Python loop over fastText's ``get_sentence_vector`` on the same texts, in the same run, and
-reports the ratio. Results go to ``bench/results/fasttext.json``.
+reports the ratio. Training itself is compared with the raw library doing the same work (the same tokenised
+lines written to a file, then ``fasttext.train_unsupervised`` with the same settings), ``--train-repeat`` runs
+interleaved, ratio of medians. Results go to ``bench/results/fasttext.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import statistics
 import tempfile
 import time
 from dataclasses import replace
@@ -25,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from common import best_of, environment, loadavg
+from common import best_of, environment, interleaved, loadavg
 
 from incident_lm.core.io import write_json
 from incident_lm.core.params import load_section, read_section
@@ -71,6 +74,8 @@ def main() -> None:
     ap.add_argument("--backends", nargs="+", default=["fasttext", "gensim"])
     ap.add_argument("--thread", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3, help="timed transform runs (the best is kept)")
+    ap.add_argument("--train-repeat", type=int, default=3,
+                    help="interleaved training runs, ours and the raw library's (0 = skip)")
     ap.add_argument("--params", default=str(ROOT / "params.yaml"), help="params file with the fasttext section")
     ap.add_argument("--out", default=str(ROOT / "bench/results/fasttext.json"))
     args = ap.parse_args()
@@ -99,6 +104,36 @@ def main() -> None:
                                             "epoch": params.epoch, "thread": params.thread,
                                             "bucket": params.bucket, "model": params.model}
             log.info("%s: %s", backend, results["training"][backend])
+
+        if "fasttext" in args.backends and args.train_repeat > 0:
+            import fasttext
+
+            params = replace(base, backend="fasttext", thread=args.thread)
+
+            def raw_train() -> None:  # what a user of the library writes: tokenised lines to a file, then train
+                with tempfile.TemporaryDirectory() as t2:
+                    path = Path(t2) / "train.txt"
+                    with path.open("w", encoding="utf-8") as fh:
+                        for t in train:
+                            toks = tokenize(t)
+                            if toks:
+                                fh.write(" ".join(toks) + "\n")
+                    fasttext.train_unsupervised(
+                        str(path), model=params.model, dim=params.dim, epoch=params.epoch, minCount=params.min_count,
+                        minn=params.minn, maxn=params.maxn, lr=params.lr, ws=params.ws, neg=params.neg,
+                        bucket=params.bucket, thread=params.thread, verbose=0)
+
+            times = interleaved({"ours": lambda: train_word_vectors(train, params), "raw": raw_train},
+                                args.train_repeat)
+            ours_s, raw_s = statistics.median(times["ours"]), statistics.median(times["raw"])
+            results["training_vs_raw"] = {
+                "what": "train_word_vectors (tokenise, write, train with zeroed malloc) vs the same tokenised file "
+                        "and fasttext.train_unsupervised; interleaved, medians",
+                "ours_seconds": [round(t, 3) for t in times["ours"]], "raw_seconds": [round(t, 3) for t in times["raw"]],
+                "ours_seconds_median": round(ours_s, 3), "raw_seconds_median": round(raw_s, 3),
+                "speed_ratio_ours_vs_raw": round(raw_s / ours_s, 3), "thread": params.thread,
+                "epoch": params.epoch, "repeats": args.train_repeat}
+            log.info("training vs raw fastText: %s", results["training_vs_raw"])
 
         if "fasttext" in model_dirs:
             import fasttext

@@ -104,11 +104,11 @@ def ratio_section(rep: dict | None, ft: dict | None, bert: dict | None) -> list[
                            f"(fastText get_sentence_vector) | "
                            f"{tr[name]['speedup_vs_get_sentence_vector_with_tokenize']:.2f}x | "
                            f"{ft['corpus']['source']} |")
-        trn = ft.get("training", {})
-        if "raw_fasttext" in trn and "fasttext" in trn:
-            out.append(f"| fastText training | {trn['fasttext']['train_seconds']:.1f} s | "
-                       f"{trn['raw_fasttext']['train_seconds']:.1f} s (fastText train_unsupervised) | "
-                       f"{trn['raw_fasttext']['train_seconds'] / trn['fasttext']['train_seconds']:.2f}x | "
+        vs = ft.get("training_vs_raw")
+        if vs:
+            out.append(f"| fastText training, {vs['thread']} thread(s), {vs['epoch']} epochs | "
+                       f"{vs['ours_seconds_median']:.1f} s | {vs['raw_seconds_median']:.1f} s (fastText "
+                       f"train_unsupervised on the same tokenised file) | {vs['speed_ratio_ours_vs_raw']:.2f}x | "
                        f"{ft['corpus']['source']} |")
     if bert:
         tp = bert["throughput"]
