@@ -80,15 +80,30 @@ def copy_repo(dest: Path, params: dict, with_lm: bool) -> None:
             shutil.copy2(src, dest / rel)
     p = yaml.safe_load((dest / "params.yaml").read_text())
     (dest / "params.yaml").write_text(yaml.safe_dump(merge(p, params), sort_keys=False))
-    if not with_lm:  # the transformer rows and the tuning stage out (review reads all of models/)
-        dag = yaml.safe_load((dest / "dvc.yaml").read_text())
-        for name in LM_REPS:
-            dag["vars"][0]["reps"].pop(name, None)
-        dag["stages"].pop("tune_lm", None)
-        (dest / "dvc.yaml").write_text(yaml.safe_dump(dag, sort_keys=False))
+    write_dag(dest, with_lm)
     env = run_env()
     for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "bench copy"]):
         subprocess.run(cmd, cwd=dest, env=env, check=True)
+
+
+def write_dag(dest: Path, with_lm: bool) -> None:
+    """The repository's dvc.yaml in ``dest``; without the transformer rows, also without the tuning stage and
+    every path of its outputs (review reads all of models/, the audit scans the tuning metrics)."""
+    text = (ROOT / "dvc.yaml").read_text()
+    if not with_lm:
+        dag = yaml.safe_load(text)
+        for name in LM_REPS:
+            dag["vars"][0]["reps"].pop(name, None)
+        dag["stages"].pop("tune_lm", None)
+        for entry in dag["stages"].values():
+            stage = entry.get("do", entry)  # foreach stages keep their body under "do"
+            stage["cmd"] = " ".join(w for w in stage["cmd"].split() if "tune_lm" not in w)
+            for key in ("deps", "outs", "metrics", "plots"):
+                if key in stage:
+                    stage[key] = [d for d in stage[key] if "tune_lm" not in str(d)]
+        dag["plots"] = [p for p in dag.get("plots", []) if "tune_lm" not in str(p)]
+        text = yaml.safe_dump(dag, sort_keys=False)
+    (dest / "dvc.yaml").write_text(text)
 
 
 def run_env() -> dict[str, str]:
@@ -112,14 +127,22 @@ def stage_costs(repo: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
-def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Path) -> dict[str, Any]:
+def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Path,
+            earlier: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One ``dvc repro report`` on a fresh copy; with ``earlier`` (the record of a failed run whose copy was
+    kept), the copy's dvc.yaml is rewritten from the repository and the run goes on where it stopped, its wall
+    time added to the earlier one."""
     repo = workdir / (f"{corpus}-{n}" if n else corpus)
-    copy_repo(repo, params, with_lm)
-    print(f"[{corpus} {n or ''}] dvc repro report in {repo}", flush=True)
+    if earlier is not None and repo.exists():
+        write_dag(repo, with_lm)
+    else:
+        earlier = None
+        copy_repo(repo, params, with_lm)
+    print(f"[{corpus} {n or ''}] dvc repro report in {repo}" + (" (resumed)" if earlier else ""), flush=True)
     before = loadavg()
     t0 = time.perf_counter()
     res = subprocess.run(["dvc", "repro", "report"], cwd=repo, env=run_env(), capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    wall = time.perf_counter() - t0 + (earlier["repro_wall_seconds"] if earlier else 0.0)
     error = None
     if res.returncode != 0:  # recorded (the stages that ran keep their figures) and the copy kept to inspect
         error = (res.stderr.strip().splitlines() or ["?"])[-1][:500]
@@ -133,6 +156,7 @@ def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Pa
             rec["reports_per_second"] = round(n_reports / rec["wall_seconds"], 1)
     print(f"[{corpus} {n or ''}] {wall:.0f} s, {len(stages)} stages", flush=True)
     return {"corpus": corpus, "n_requested": n, "n_reports": n_reports, "with_lm": with_lm,
+            "resumed": bool(earlier),
             "repro_wall_seconds": round(wall, 1), "stage_seconds_sum": round(sum(
                 r.get("wall_seconds", 0) for r in stages.values()), 1),
             "loadavg_before": before, "loadavg_after": loadavg(), "params": params,
@@ -170,6 +194,8 @@ def main() -> None:
     ap.add_argument("--workdir", default=str(ROOT / ".bench-scale"))
     ap.add_argument("--set", dest="assign", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--keep", action="store_true", help="keep each run's copy (default: removed after the run)")
+    ap.add_argument("--resume", action="store_true",
+                    help="go on with a failed run's kept copy (its dvc.yaml rewritten) instead of starting afresh")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.json"))
     args = ap.parse_args()
     extra = dotted(args.assign)
@@ -189,7 +215,8 @@ def main() -> None:
         else:
             merge(params, {"data": {"preset": "vaers", "source": str(VAERS)}, "deid": {"truth": None},
                            "review": {"truth": None}})
-        run = run_one(corpus, n, params, with_lm, workdir)
+        failed = [r for r in runs if (r["corpus"], r["n_requested"]) == (corpus, n) and r.get("error")]
+        run = run_one(corpus, n, params, with_lm, workdir, failed[0] if args.resume and failed else None)
         runs = [r for r in runs if (r["corpus"], r["n_requested"]) != (corpus, n)] + [run]
         runs.sort(key=lambda r: (r["corpus"], r["n_reports"]))
         write_json(out, {"what": "every stage of dvc repro report at several corpus sizes (bench/bench_scale.py)",

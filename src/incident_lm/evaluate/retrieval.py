@@ -40,7 +40,9 @@ def precision_at_k(X_query: np.ndarray | sp.spmatrix, y_query: np.ndarray,
     y_corpus = np.asarray(y_corpus).astype(str)
     out = []
     start = 0
-    for idx in cosine_neighbours(X_query, X_corpus, k=k):
+    # queries per chunk: the chunk's (chunk, n_corpus) similarity block stays near 200 MB
+    chunk = int(max(16, min(1024, 5e7 // max(X_corpus.shape[0], 1))))
+    for idx in cosine_neighbours(X_query, X_corpus, k=k, chunk=chunk):
         hits = y_corpus[idx] == y_query[start:start + len(idx), None]
         out.append(hits.mean(axis=1))
         start += len(idx)
