@@ -21,10 +21,11 @@ def cosine_neighbours(queries: np.ndarray | sp.spmatrix, corpus: np.ndarray | sp
     for start in range(0, Q.shape[0], chunk):
         S = Q[start:start + chunk] @ CT
         S = S.toarray() if sp.issparse(S) else np.asarray(S)
+        np.negative(S, out=S)  # in place: no second (chunk, n_corpus) block
         # Stable ordering: sort by (-similarity, index) within the top-k candidates.
-        top = np.argpartition(-S, k - 1, axis=1)[:, :k]
-        top_sim = np.take_along_axis(S, top, axis=1)
-        order = np.lexsort((top, -top_sim), axis=1)
+        top = np.argpartition(S, k - 1, axis=1)[:, :k]
+        top_neg = np.take_along_axis(S, top, axis=1)
+        order = np.lexsort((top, top_neg), axis=1)
         yield np.take_along_axis(top, order, axis=1)
 
 
@@ -40,8 +41,10 @@ def precision_at_k(X_query: np.ndarray | sp.spmatrix, y_query: np.ndarray,
     y_corpus = np.asarray(y_corpus).astype(str)
     out = []
     start = 0
-    # queries per chunk: the chunk's (chunk, n_corpus) similarity block stays near 200 MB
-    chunk = int(max(16, min(1024, 5e7 // max(X_corpus.shape[0], 1))))
+    # queries per chunk: the (chunk, n_corpus) similarity block stays near 200 MB (sparse inputs: the sparse
+    # product, up to chunk x n_corpus entries of 12 bytes, comes first)
+    cells = 2e7 if sp.issparse(X_corpus) else 5e7
+    chunk = int(max(16, min(1024, cells // max(X_corpus.shape[0], 1))))
     for idx in cosine_neighbours(X_query, X_corpus, k=k, chunk=chunk):
         hits = y_corpus[idx] == y_query[start:start + len(idx), None]
         out.append(hits.mean(axis=1))
