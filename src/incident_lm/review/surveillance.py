@@ -375,10 +375,31 @@ def _untested(t: int, observed: float, enough: bool, n: int,
                             phi=nan, trend=False, enough_cases=enough, n_baseline=n, status=status)
 
 
+class _Counts:
+    """The count distribution of a Farrington threshold: Poisson of mean ``mu`` (``phi <= 1``), else negative
+    binomial of mean ``mu`` and variance ``phi mu``. Calls scipy's distribution functions directly: a frozen
+    ``stats.nbinom(...)`` builds its docstrings each time, most of the cost over thousands of tests."""
+
+    def __init__(self, mu: float, phi: float):
+        if phi <= 1:
+            self._dist, self._args = stats.poisson, (mu,)
+        else:
+            self._dist, self._args = stats.nbinom, (mu / (phi - 1), 1 / phi)
+
+    def ppf(self, q: float) -> float:
+        return self._dist.ppf(q, *self._args)
+
+    def cdf(self, x: float) -> float:
+        return self._dist.cdf(x, *self._args)
+
+    def sf(self, x: float) -> float:
+        return self._dist.sf(x, *self._args)
+
+
 def _nb_upper(q: float, mu: float, phi: float) -> float:
     """Smallest ``x`` with ``P(Y <= x) >= q``, Y negative binomial of mean ``mu``, variance
     ``phi mu`` (R's ``qnbinom(q, mu / (phi - 1), 1 / phi)``; ``qpois`` when ``phi == 1``)."""
-    dist = stats.poisson(mu) if phi <= 1 else stats.nbinom(mu / (phi - 1), 1 / phi)
+    dist = _Counts(mu, phi)
     x = float(dist.ppf(q))
     if not np.isfinite(x):
         return x
@@ -524,8 +545,7 @@ def farrington_flexible(counts: np.ndarray, t: int, population: np.ndarray | Non
         if not np.isfinite(mu0):
             return _untested(t, observed, enough, len(idx), "no_fit")
         threshold = _nb_upper(1 - cfg.alpha, mu0, phi)
-        dist = stats.poisson(mu0) if phi <= 1 else stats.nbinom(mu0 / (phi - 1), 1 / phi)
-        p = float(dist.sf(observed - 1)) if np.isfinite(observed) else float("nan")
+        p = float(_Counts(mu0, phi).sf(observed - 1)) if np.isfinite(observed) else float("nan")
     else:  # delta: Farrington (1996) on the powertrans scale, with the estimation variance
         se_mu = np.sqrt(summary_disp * model.unscaled(x0)) * mu0  # predict.glm's se.fit
         tau = phi + se_mu ** 2 / mu0
