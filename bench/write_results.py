@@ -113,11 +113,19 @@ def ratio_section(rep: dict | None, ft: dict | None, bert: dict | None) -> list[
     if bert:
         tp = bert["throughput"]
         plain = tp["plain_transformers_loop"]["docs_per_second_best"]
+        st = tp.get("sentence_transformers_encode")
         for name in ("bert_float32", "bert_int8"):
             if name in tp:
-                out.append(f"| `bert` {name.split('_')[1]} embedding | {_fmt(tp[name]['docs_per_second_best'])} "
-                           f"docs/s | {_fmt(plain)} docs/s (plain transformers float32 loop) | "
-                           f"{tp[name]['ratio_to_plain_best']:.2f}x | {bert['texts']['n']} texts |")
+                out.append(f"| `bert` {name.split('_')[1]} embedding (best) | "
+                           f"{_fmt(tp[name]['docs_per_second_best'])} docs/s | {_fmt(plain)} docs/s (plain "
+                           f"transformers float32 loop) | {tp[name]['ratio_to_plain_best']:.2f}x | "
+                           f"{bert['texts']['n']} texts |")
+                if st and "ratio_to_sentence_transformers_median" in tp[name]:
+                    out.append(f"| `bert` {name.split('_')[1]} embedding (median) | "
+                               f"{_fmt(tp[name]['docs_per_second_median'])} docs/s | "
+                               f"{_fmt(st['docs_per_second_median'])} docs/s (sentence-transformers encode, float32) "
+                               f"| {tp[name]['ratio_to_sentence_transformers_median']:.2f}x | "
+                               f"{bert['texts']['n']} texts |")
     out += ["", f"Machines: represent: {_machine((rep or {}).get('machine'))}; fastText: "
                 f"{_machine((ft or {}).get('machine'))}; BERT: {_machine((bert or {}).get('machine'))}.", ""]
     return out
