@@ -66,6 +66,19 @@ def test_a_span_never_cuts_a_word(deid: Deidentifier) -> None:
     ("AGITATED AT THE TIME - D. TURNER D.O.B 12/03/1945 ON BIRCH WARD", "D. TURNER"),
     ("the pt (Abimbola Novak, DOB 1/1/1950) fell", "Abimbola Novak"),
     ("MRS A. KOWALCZYK DOB 1/1/1950", "A. KOWALCZYK"),
+    # misses the scale benchmark's 30k and 100k corpora showed: misspelt roles, an ambiguous surname after an
+    # initial, a time after a titled name, a trust code's "no", a glued full stop, "date of birrth"
+    ("Student nure Beryl was on shhift", "Beryl"),
+    ("Reviewwed with student nurrse Mei Novak at 1010hrs.", "Mei Novak"),
+    ("Charge nruse Chukwuemeka was covering two bays.", "Chukwuemeka"),
+    ("informed Dr Ng - sistre Ewa escalated to physio", "Ewa"),
+    ("Pt E. Walker had been admitted on 1/1/2020.", "E. Walker"),
+    ("Pt S. Walker, born 1/1/1950 nhs no 123", "S. Walker"),
+    ("DISCUSSED WITH DR CHUKWUEMEKA WALKER AT 13:12. LEVEMIR 24 UNITS", "CHUKWUEMEKA WALKER"),
+    ("Harry Novak RTX no. 7654321 in bay 4.", "Harry Novak"),
+    ("found pt on the floor.H. Lindqvist dob 1/1/1950 on Beech ward", "H. Lindqvist"),
+    ("C. Turner date of birrth 1/1/1950 on Chestnut ward.", "C. Turner"),
+    ("Power cut affected the bed and A. Lindqvist unit no 1234567 was the patient", "A. Lindqvist"),
 ])
 def test_names_in_the_forms_reporters_write(deid: Deidentifier, text: str, name: str) -> None:
     _, spans = deid.redact(text)
@@ -79,6 +92,9 @@ def test_names_in_the_forms_reporters_write(deid: Deidentifier, text: str, name:
     "Patient Hosp No 1234567 given", "Wrong NHS number on the wristband", "Checked Name, DOB and hospital number",
     "ID band: Name, D.O.B, NHS No all correct", "WRONG PATIENT D.O.B ON LABEL", "WRISTBAND MISSING DOB",
     "Incorrect Wristband DOB", "A DOB was missing", "CHECKED NAME AND DOB", "Emergency Department Hospital Number",
+    "Pt fainted as walked toward door out of office. Momentarily felt dizzy",  # "office" is not "officer" misspelt
+    "Teacher walked pt back to office. Pupils equal", "DR ON CALL AT 13:00", "NURSE IN CHARGE AT 14:00",
+    "Baby born at 10:00", "Twins born 2 weeks early", "Pt was no better",
 ])
 def test_words_after_titles_and_roles_that_are_not_names(deid: Deidentifier, text: str) -> None:
     assert [s for s in deid.find(text) if s[2] == "PERSON"] == [], text

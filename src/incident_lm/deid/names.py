@@ -210,11 +210,34 @@ _UNKNOWN_SUFFIX_RE = re.compile(r".*(?:ed|ing|ly|tion|ment|ness|ous|ive|ful|less
 # identifier's cue: "Abimbola Novak Hosp No: ...", "D. TURNER D.O.B ...", "Kemi Ade (DOB ...)". Only a person
 # carries a date of birth or a hospital number, so the words are a name unless they are ordinary words.
 _SHOUT = _U + r"(?:" + _U + r"|" + _APOS + r"(?=" + _U + r"))+(?:-" + _U + r"{2,})?"
-_ID_CUE_HEAD = (r"(?i:hosp(?:ital)?\.?[ \t]*(?:no\b|num|number\b)|d\.o\.b\b|dob\b|nhs[ \t]*(?:no\b|num|number\b)"
-                r"|mrn\b|date[ \t]+of[ \t]+birth\b)")
-_BEFORE_ID_RE = re.compile(r"(?<![\w'\u2019.-])((?:" + _INITIAL + r"[ \t]+)?(?:" + _NAME_TOKEN + r"|" + _SHOUT
+_ID_CUE_HEAD = (r"(?:(?i:hosp(?:ital)?\.?[ \t]*(?:no\b|num|number\b)|d\.o\.b\b|dob\b|nhs[ \t]*(?:no\b|num|number\b)"
+                r"|unit[ \t]*(?:no\b|num|number\b)|mrn\b|date[ \t]+of[ \t]+bir\w*|born\b)"
+                r"|[A-Z]{3}[ \t]+(?i:no)\b)")  # a trust's code and "no": "RTX no."
+_BEFORE_ID_RE = re.compile(r"(?<![\w'\u2019-])((?:" + _INITIAL + r"[ \t]+)?(?:" + _NAME_TOKEN + r"|" + _SHOUT
                            + r")(?:[ \t]+(?:" + _NAME_TOKEN + r"|" + _SHOUT + r")){0,2})[ \t]*[(,:-]?[ \t]*"
                            + _ID_CUE_HEAD)
+# "Pt E. Walker had ...": an initial and a capitalised word after "pt"/"patient" are a name, whatever the word
+_PT_INITIAL_RE = re.compile(r"(?<![\w'\u2019-])(?i:pt|patient)\.?[ \t]+(" + _U + r"\.[ \t]*" + _NAME_TOKEN + r")")
+
+
+def _typo_variants(word: str) -> set[str]:
+    """One dropped or doubled letter inside the word, or two letters after the first swapped: "nure", "nurrse",
+    "nruse", "sistre"; not "office" for "officer" (the last letter is never dropped)."""
+    out = set()
+    for i in range(1, len(word) - 1):
+        out.add(word[:i] + word[i + 1:])
+        out.add(word[:i] + word[i] + word[i:])
+        out.add(word[:i] + word[i + 1] + word[i] + word[i + 2:])
+    return out
+
+
+#: Misspelt single-word roles of five letters or more ("siister Mei", "Staff nrse Chukwuemeka"), never an
+#: ordinary word of the stop lists or another role.
+_ROLE_TYPOS: frozenset[str] = frozenset(
+    v for w in ROLE_WORDS if " " not in w and len(w) >= 5 for v in _typo_variants(w)) - ROLE_WORDS - frozenset(
+    w.lower() for w in _NOT_NAMES | _TITLE_STOP)
+
+_AT_TIME_RE = re.compile(r"[ \t]+(?i:at)[ \t]+\d{1,2}[:.]?\d{2}\b")  # "DR NOVAK AT 13:12"
 _ID_TOKEN_RE = re.compile(_NAME_TOKEN + r"|" + _SHOUT + r"|" + _U + r"\.?")
 
 
@@ -452,7 +475,8 @@ class NameFinder:
         the name needs two words or an initial ("Abimbola Novak", "D. Turner"); in shouted text, a gazetteer
         word or an initial. A comma before the cue is a list of form fields ("Name, DOB"), not a name."""
         low = text.lower()
-        if not any(c in low for c in ("hosp", "dob", "d.o.b", "nhs", "mrn", "birth")):
+        if not any(c in low for c in ("hosp", "dob", "d.o.b", "nhs", "mrn", "bir", "born", "pt", "patient",
+                                      "unit", " no")):
             return
         stop, stop_lower = self._record_stop, self._caps_stop_lower
 
@@ -461,9 +485,11 @@ class NameFinder:
             return (w in stop or w.title() in stop or lw in stop_lower or lw in ROLE_WORDS or lw in _TITLE_WORDS
                     or lw in _CAPS_CONTEXT or lw in _ARTICLES or bool(_INFLECTED_RE.fullmatch(w.title())))
 
+        for m in _PT_INITIAL_RE.finditer(text):
+            if not self._place_context(text, m.start(1), m.end(1), named=True):
+                spans.append((m.start(1), m.end(1), "PERSON"))
         for m in _BEFORE_ID_RE.finditer(text):
-            if "," in text[m.end(1):m.end()]:
-                continue
+            comma = "," in text[m.end(1):m.end()]
             toks = list(_ID_TOKEN_RE.finditer(text, m.start(1), m.end(1)))
             k = 0
             while k < len(toks) and (len(toks[k].group().rstrip(".")) == 1 or ordinary(toks[k].group())):
@@ -475,7 +501,10 @@ class NameFinder:
             initial = len(prev.rstrip(".")) == 1 and (prev.endswith(".") or prev not in ("A", "I"))
             known = any(self._is_name_word(w.title()) for w in words)
             shouted = all(w.isupper() for w in words)
+            patient = _prev_word(text, toks[k - 1].start() if initial else toks[k].start()) in ("pt", "patient")
             if not (known or initial or (len(words) >= 2 and not shouted)):
+                continue
+            if comma and not (initial or patient):  # "Name, DOB, NHS no": a list of form fields
                 continue
             start = toks[k - 1].start() if initial else toks[k].start()
             if not self._place_context(text, start, m.end(1), named=True):
@@ -579,7 +608,8 @@ class NameFinder:
                         and words[k][2].lower() not in context_words and words[k][2].lower() not in _NAME_FOLLOWERS:
                     k += 1
                 end = words[k - 1][1]
-                if _next_word(titled, end) in _NAME_FOLLOWERS or _CLAUSE_CLOSE_RE.match(titled, end):
+                if _next_word(titled, end) in _NAME_FOLLOWERS or _CLAUSE_CLOSE_RE.match(titled, end) \
+                        or _AT_TIME_RE.match(titled, end):
                     spans.append((s, end, "PERSON"))
                     i = k
                     continue
@@ -622,7 +652,8 @@ class NameFinder:
             k = 0  # leading role words inside the run ("Student Nurse Jane Smith")
             while k < n and toks[k][2].lower() in ROLE_WORDS:
                 k += 1
-            if k < n and (k > 0 or _prev_word(text, m.start()) in ROLE_WORDS):
+            if k < n and (k > 0 or _prev_word(text, m.start()) in ROLE_WORDS
+                          or _prev_word(text, m.start()) in _ROLE_TYPOS):  # "nure." ends a sentence
                 cut = _trim_name(text, toks[k][0], m.end(), role_stop)
                 if cut and _INFLECTED_RE.fullmatch(toks[k][2]) and not self._is_name_word(toks[k][2]):
                     cut = None  # "Patient Collapsed", "Nurse Noticed bleeding"
