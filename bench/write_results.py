@@ -45,6 +45,13 @@ def _machine(m: dict[str, Any] | None) -> str:
             f"Python {m.get('python')}" + (f", load {load}" if load else "") + (f"; {libs}" if libs else ""))
 
 
+def _short_error(error: str | None) -> str:
+    """DVC's last line, less the command: "failed to reproduce 'audit'"."""
+    if not error:
+        return ""
+    return error.replace("ERROR: ", "").split(": failed to run")[0].split(": [Errno")[0]
+
+
 def scale_section(d: dict[str, Any] | None) -> list[str]:
     out = ["## Growth with the number of reports (`bench/bench_scale.py`)", ""]
     if not d:
@@ -60,7 +67,7 @@ def scale_section(d: dict[str, Any] | None) -> list[str]:
         out.append(f"| {r['corpus']} | {_fmt(r['n_reports'])} | {'yes' if r['with_lm'] else 'no'} | "
                    f"{_fmt(r['repro_wall_seconds'], 0)} | {_fmt(r['stage_seconds_sum'], 0)} | "
                    f"{r.get('loadavg_before')} → {r.get('loadavg_after')} | {r.get('finished', '')} | {head[:8]} | "
-                   f"{r.get('error') or ''} |")
+                   f"{_short_error(r.get('error'))}{' (resumed)' if r.get('resumed') else ''} |")
     synthetic = [r for r in runs if r["corpus"] == "synthetic"]
     stages = sorted({s for r in runs for s in r["stages"]})
     exps = d.get("exponents", {})

@@ -104,11 +104,14 @@ def test_scale_table_names_the_stages_that_grow_too_fast() -> None:
                 "stages": {"prepare": {"wall_seconds": prepare, "peak_rss_mb": 300.0},
                            "evaluate@tfidf": {"wall_seconds": evaluate, "peak_rss_mb": 900.0}}}
 
-    scale = {"runs": [run(10_000, 10.0, 5.0), run(100_000, 100.0, 500.0)],
+    failed = {**run(30_000, 30.0, 50.0), "error": "ERROR: failed to reproduce 'audit': failed to run: python ..."}
+    scale = {"runs": [run(10_000, 10.0, 5.0), failed, run(100_000, 100.0, 500.0)],
              "exponents": {"prepare": {"time_exponent": 1.0, "memory_exponent": 0.0},
                            "evaluate@tfidf": {"time_exponent": 2.0, "memory_exponent": 0.0}}}
     table = scale_table(scale, {"n_docs": 20000, "results": {"tfidf": {"speed_ratio_ours_vs_raw": 1.04}}})
-    assert "| synthetic | 100,000 | no | 10.0 | `evaluate@tfidf` (500) | `evaluate@tfidf` (900) |" in table
+    assert "| synthetic | 100,000 | no | 10.0 | `evaluate@tfidf` (500) | `evaluate@tfidf` (900) | complete |" in table
+    assert "| synthetic | 30,000 | no | 10.0 | `evaluate@tfidf` (50) | `evaluate@tfidf` (900) | failed at `audit` |" \
+        in table
     assert "time faster than N^1.15 in `evaluate@tfidf` (2.00); memory faster than N^1.15 in no stage" in table
     assert "tfidf 1.04x" in table
 

@@ -7,6 +7,7 @@ Usage: ``python -m incident_lm.report.readme [README.md [metrics/compare.json [m
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -76,20 +77,28 @@ def libraries_table(bench: Mapping[str, Any]) -> str:
                              f"{env.get('loadavg', '?')}); open = headless Chromium time less an empty page's.\n")
 
 
+def _run_state(error: str | None) -> str:
+    """"complete", or the stage DVC stopped at ("failed at `audit`")."""
+    if not error:
+        return "complete"
+    m = re.search(r"failed to reproduce '([^']+)'", error)
+    return f"failed at `{m.group(1)}`" if m else "failed"
+
+
 def scale_table(scale: Mapping[str, Any], represent: Mapping[str, Any] | None = None) -> str:
     """The summary of ``bench/results/scale.json`` (``bench/bench_scale.py``): per run the whole ``dvc repro``
     wall time, its largest stage and the largest stage peak RSS; the stages growing faster than N^1.15; and the
     same-run ratios of ``bench/results/represent.json``."""
     runs, exps = scale["runs"], scale.get("exponents", {})
     lines = ["| corpus | reports | transformer rows | `dvc repro` wall min | largest stage (s) | "
-             "largest stage peak RSS (MB) |\n", "|---|---|---|---|---|---|\n"]
+             "largest stage peak RSS (MB) | run |\n", "|---|---|---|---|---|---|---|\n"]
     for r in runs:
         st = r["stages"]
         top = max(st, key=lambda s: st[s].get("wall_seconds", 0))
         mem = max(st, key=lambda s: st[s].get("peak_rss_mb", 0))
         lines.append(f"| {r['corpus']} | {r['n_reports']:,} | {'yes' if r['with_lm'] else 'no'} | "
                      f"{r['repro_wall_seconds'] / 60:.1f} | `{top}` ({st[top]['wall_seconds']:.0f}) | "
-                     f"`{mem}` ({st[mem]['peak_rss_mb']:,.0f}) |\n")
+                     f"`{mem}` ({st[mem]['peak_rss_mb']:,.0f}) | {_run_state(r.get('error'))} |\n")
     sizes = sorted({r["n_reports"] for r in runs if r["corpus"] == "synthetic"})
     fast = sorted(((s, e) for s, e in exps.items() if (e.get("time_exponent") or 0) > 1.15),
                   key=lambda x: -x[1]["time_exponent"])
