@@ -152,6 +152,22 @@ def other_section(synth: dict | None, gpu: list[tuple[str, dict]]) -> list[str]:
     return out + [""]
 
 
+def fusion_section(d: dict[str, Any] | None) -> list[str]:
+    out = ["## Fusion weight on held-out training reports (`bench/fusion_weights.py`)", ""]
+    if not d:
+        return out + ["Not yet run.", ""]
+    targets = d["targets"]
+    out += [f"TF-IDF fused with `{d['dense']}`; fitted on {d['n_fit']:,} training reports, scored on "
+            f"{d['n_heldout']:,} held out from the training split (the test split is not used). Criterion: "
+            f"{d['criterion']}. Chosen dense weight: **{d['chosen_dense_weight']}**.", "",
+            "| dense weight | " + " | ".join(f"{t} probe macro-F1" for t in targets) + " | V-measure |",
+            "|---|" + "---|" * (len(targets) + 1)]
+    for r in d["rows"]:
+        out.append(f"| {r['dense_weight']} | " + " | ".join(f"{r[f'{t}_macro_f1']:.3f}" for t in targets)
+                   + f" | {r['v_measure']:.3f} |")
+    return out + ["", _machine(d.get("machine")), ""]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", default=str(ROOT / "bench" / "results"))
@@ -165,6 +181,7 @@ def main() -> None:
              "beside the ratios, which compare contenders in the same run.", ""]
     lines += scale_section(_load(res, "scale.json"))
     lines += ratio_section(_load(res, "represent.json"), _load(res, "fasttext.json"), _load(res, "bert.json"))
+    lines += fusion_section(_load(res, "fusion_weights.json"))
     lines += other_section(_load(res, "synthetic.json"), gpu)
     Path(args.out).write_text("\n".join(lines).rstrip() + "\n")
     print(f"wrote {args.out}")

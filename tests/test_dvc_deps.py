@@ -70,10 +70,16 @@ def dynamic_imports(stage: dict) -> set[Path]:
         return set()
     section = name.split("@", 1)[1]
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    module = registry.module_of(registry.type_of(section, params.get(section)))
-    assert module, f"{section}: type is not a built-in representation"
-    file = SRC / (module.replace(".", "/") + ".py")
-    return {file.resolve()} | project_files(file)
+    specs = [(section, params.get(section))]
+    # a fusion builds its parts by type name too
+    specs += list(((params.get(section) or {}).get("parts") or {}).items())
+    files: set[Path] = set()
+    for name, spec in specs:
+        module = registry.module_of(registry.type_of(name, spec))
+        assert module, f"{name}: type is not a built-in representation"
+        file = SRC / (module.replace(".", "/") + ".py")
+        files |= {file.resolve()} | project_files(file)
+    return files
 
 
 def inert(path: Path) -> bool:

@@ -142,12 +142,16 @@ CASES = {
                       ("lsa_components", [8, 16]), ("lsa_components", 0)),
     "fasttext_pooled": Case("fasttext_pooled", {"pooling": "tfidf"}, "pooling='tfidf'",
                             ("pooling", ["mean", "sif"]), ("pooling", "max")),
+    "fusion": Case("fusion", {"parts": {"tfidf": {"type": "tfidf", "min_df": 2},
+                                        "lsa": {"type": "tfidf", "min_df": 2, "lsa_components": 8}},
+                              "weights": {"tfidf": 0.7, "lsa": 0.3}, "center": False}, "center=False",
+                   ("center", [False, True]), ("center", "yes")),
     "bert": Case("bert", {**BERT, "quantize": False}, "max_length=32", ("pooling", ["mean", "cls"]),
                  ("pooling", "max")),
     "bert_int8": Case("bert", {**BERT, "quantize": True}, "quantize=True", ("pooling", ["mean", "cls"]),
                       ("quantize", "yes")),
 }
-CHEAP = ["count", "tfidf", "tfidf_lsa", "fasttext_pooled"]
+CHEAP = ["count", "tfidf", "tfidf_lsa", "fasttext_pooled", "fusion"]
 DATA_OF = {name: "tiny" if CASES[name].type_name == "bert" else "synthetic" for name in CASES}
 RUNS = [(name, corpus) for name in CHEAP for corpus in ("synthetic", "vaers")] + [("bert", "tiny"),
                                                                                    ("bert_int8", "tiny")]

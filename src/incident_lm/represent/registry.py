@@ -31,6 +31,7 @@ BUILTINS: dict[str, str] = {
     "tfidf": "incident_lm.represent.tfidf",
     "fasttext_pooled": "incident_lm.represent.fasttext",
     "bert": "incident_lm.represent.bert",
+    "fusion": "incident_lm.represent.fusion",
 }
 
 _REGISTRY: dict[str, type[Representation]] = {}
