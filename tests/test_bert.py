@@ -218,6 +218,9 @@ BAD_PARAMS = [
     ({"threads": True}, "bert.threads"),
     ({"quantize": "yes"}, "bert.quantize"),
     ({"model": 3}, "bert.model"),
+    ({"pooling": "sif", "sif_a": 0}, "bert.sif_a"),
+    ({"pooling": "sif", "sif_remove_pc": -1}, "bert.sif_remove_pc"),
+    ({"pooling": "sif", "sif_remove_pc": 384}, "bert.sif_remove_pc"),
     # no CUDA: the device is refused; with CUDA: int8 quantisation is CPU-only
     ({"device": "cuda"} if not torch.cuda.is_available() else {"device": "cuda", "quantize": True},
      "bert.device" if not torch.cuda.is_available() else "bert.quantize"),
@@ -239,6 +242,47 @@ def test_bad_arguments_name_the_argument(params: dict, key: str) -> None:
     assert str(exc.value).startswith(f"BertRepresentation: {arg} = {params[arg]!r}: ")
     assert "params.yaml" not in str(exc.value) and key not in str(exc.value)
     assert isinstance(exc.value, ValueError) and isinstance(exc.value, TypeError)
+
+
+def test_idf_pooling_is_the_idf_weighted_mean_of_token_vectors(model_dir: str) -> None:
+    train = sentences(30, seed=3, hi=20)
+    rep = build("bert", {"pooling": "idf", "max_length": 128}).fit(train)
+    tok = transformers.AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    model = transformers.AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+    ids = [tok(t, add_special_tokens=False)["input_ids"] for t in train]
+    df = np.zeros(len(tok))
+    for seq in ids:
+        df[np.unique(seq)] += 1
+    idf = np.log((1 + len(train)) / (1 + df)) + 1
+    assert rep.token_weights_[tok.cls_token_id] == 0 and rep.token_weights_[tok.sep_token_id] == 0
+    np.testing.assert_allclose(rep.token_weights_[ids[0]], idf[ids[0]], rtol=1e-6)
+    # a word absent from the training texts weighs the most
+    unseen = tok("haemorrhage", add_special_tokens=False)["input_ids"]
+    assert np.all(rep.token_weights_[unseen] == rep.token_weights_.max())
+    enc = tok(SHORT[:2], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        hidden = model(**enc).last_hidden_state.numpy().astype(np.float64)
+    w = rep.token_weights_[enc["input_ids"].numpy()] * enc["attention_mask"].numpy()
+    expected = (hidden * w[..., None]).sum(1) / w.sum(1, keepdims=True)
+    np.testing.assert_allclose(rep.transform(SHORT[:2]), expected, atol=1e-5, rtol=0)
+
+
+def test_sif_pooling_removes_its_common_direction_and_round_trips(tmp_path: Path) -> None:
+    train = sentences(40, seed=4, hi=30)
+    rep = build("bert", {"pooling": "sif", "max_length": 32, "stride": 8, "batch_size": 8}).fit(train)
+    assert rep.components_.shape == (1, 384)
+    X = rep.transform(SHORT)
+    np.testing.assert_allclose(X @ rep.components_.T, 0, atol=1e-4)
+    assert build("bert", {"pooling": "sif", "sif_remove_pc": 0}).fit(train).components_.shape == (0, 384)
+    # fitted state is learnt from the training texts: other texts, other weights
+    other = build("bert", {"pooling": "sif", "max_length": 32, "stride": 8}).fit(sentences(40, seed=5, hi=30))
+    assert not np.array_equal(other.token_weights_, rep.token_weights_)
+    rep.save(tmp_path / "sif")
+    back = load(tmp_path / "sif")
+    np.testing.assert_array_equal(back.token_weights_, rep.token_weights_)
+    np.testing.assert_allclose(back.transform(SHORT), X, atol=1e-6, rtol=0)
+    # an empty text has no weighted tokens: a zero vector, not NaN
+    assert np.all(np.isfinite(rep.transform([""]))) and not rep.transform([""]).any()
 
 
 def test_unknown_key_is_rejected() -> None:

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from incident_lm.encoders.hf import ModelDirError, fingerprint, resolve_model_dir
-from incident_lm.encoders.pooling import pool
+from incident_lm.encoders.pooling import pool, weighted_mean_pool
 
 
 def test_pooling_modes() -> None:
@@ -18,6 +18,12 @@ def test_pooling_modes() -> None:
     assert torch.allclose(pool(hidden, mask, "mean")[0], hidden[0, :2].mean(0))
     with pytest.raises(ValueError, match="pooling must be one of"):
         pool(hidden, mask, "max")
+    ones = torch.ones(2, 3)
+    assert torch.allclose(weighted_mean_pool(hidden, mask, ones), pool(hidden, mask, "mean"))
+    w = torch.tensor([[3.0, 1.0, 9.0], [2.0, 5.0, 5.0]])   # masked positions never count
+    assert torch.allclose(weighted_mean_pool(hidden, mask, w)[0], (3 * hidden[0, 0] + hidden[0, 1]) / 4)
+    assert torch.allclose(weighted_mean_pool(hidden, mask, w)[1], hidden[1, 0])
+    assert torch.equal(weighted_mean_pool(hidden, mask, torch.zeros(2, 3)), torch.zeros(2, 4))
 
 
 def test_model_folder_errors_say_what_is_wrong(tmp_path: Path) -> None:

