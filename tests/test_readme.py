@@ -47,6 +47,36 @@ def test_replace_block_only_touches_the_marked_block() -> None:
         replace_block("no markers", summary)
 
 
+def test_finding_block_is_generated_from_the_committed_comparison() -> None:
+    from incident_lm.report.tables import finding_text
+
+    summary = json.loads((ROOT / "metrics" / "compare.json").read_text())
+    block = named_block(README, "finding")
+    assert block == named_block(replace_named(README, "finding", finding_text(summary)), "finding"), \
+        "run `make readme` after `dvc repro`"
+    assert all(f"on {t} the best other representation" in block for t in summary["targets"])
+
+
+def _summary(diff_ci: tuple[float, float], v: float) -> dict:
+    return {"baseline": "tfidf", "targets": ["category"], "representations": {
+        "tfidf": {"category": {"macro_f1": 0.70, "v_measure": 0.10}},
+        "fusion": {"category": {"macro_f1": 0.71, "vs_tfidf_diff": 0.01, "vs_tfidf_ci": list(diff_ci),
+                                "v_measure": v}},
+        "bert": {"category": {"macro_f1": 0.50, "vs_tfidf_diff": -0.2, "vs_tfidf_ci": [-0.22, -0.18],
+                              "v_measure": 0.05}}}}
+
+
+@pytest.mark.parametrize(("ci", "verdict"), [((0.002, 0.02), "beats"), ((-0.01, 0.03), "ties with"),
+                                             ((-0.03, -0.001), "is below")])
+def test_finding_says_beats_only_when_the_paired_interval_is_above_zero(ci: tuple, verdict: str) -> None:
+    from incident_lm.report.tables import finding_text
+
+    text = finding_text(_summary(ci, 0.4))
+    assert f"`fusion`, {verdict} `tfidf` (macro-F1 0.710 against 0.700" in text
+    assert "`fusion` agrees best with the category labels (k-means V-measure 0.400 against 0.100" in text
+    assert "`tfidf` agrees best" in finding_text(_summary(ci, 0.01))
+
+
 def test_review_and_cost_blocks_are_generated_from_committed_metrics() -> None:
     review = ROOT / "metrics" / "review.json"
     if not review.exists():

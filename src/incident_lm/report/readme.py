@@ -15,7 +15,7 @@ from typing import Any
 
 from incident_lm.core.io import read_json, write_text
 from incident_lm.report.review import cost_table, review_table
-from incident_lm.report.tables import load_costs, results_table
+from incident_lm.report.tables import finding_text, load_costs, results_table
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 DEFAULTS = ("README.md", "metrics/compare.json", "metrics/cost/represent")
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     readme_path, compare_path, cost_dir = args + list(DEFAULTS[len(args):])
     readme = Path(readme_path).read_text(encoding="utf-8")
     readme = replace_block(readme, read_json(compare_path), load_costs(cost_dir))
+    readme = replace_named(readme, "finding", finding_text(read_json(compare_path)))
     metrics_dir = Path(compare_path).parent
     if (metrics_dir / "review.json").exists():
         readme = replace_named(readme, "review", review_table(read_json(metrics_dir / "review.json")))

@@ -76,3 +76,35 @@ def results_table(summary: dict[str, Any], costs: Mapping[str, Mapping[str, Any]
                   fmt(cost.get("fit_seconds"), 1), fmt(cost.get("transform_docs_per_second"), 0)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def finding_text(summary: dict[str, Any]) -> str:
+    """Two sentences from the comparison summary: whether any representation beats the baseline's probe
+    (paired 95% interval of the difference above 0), per target, and which one clusters best at what probe cost."""
+    base, targets = summary["baseline"], summary["targets"]
+    reps = summary["representations"]
+    parts = []
+    for t in targets:
+        others = [n for n in reps if n != base and reps[n].get(t, {}).get(f"vs_{base}_diff") is not None]
+        if not others:
+            continue
+        best = max(others, key=lambda n: reps[n][t]["macro_f1"])
+        e = reps[best][t]
+        lo, hi = e[f"vs_{base}_ci"]
+        verdict = "beats" if lo > 0 else ("is below" if hi < 0 else "ties with")
+        parts.append(f"on {t} the best other representation, `{best}`, {verdict} `{base}` (macro-F1 "
+                     f"{e['macro_f1']:.3f} against {reps[base][t]['macro_f1']:.3f}, difference {e[f'vs_{base}_diff']:+.3f}, "
+                     f"95% CI {lo:+.3f} to {hi:+.3f})")
+    first = "Probe: " + "; ".join(parts) + "." if parts else ""
+    primary = targets[0]
+    clustered = [n for n in reps if reps[n].get(primary, {}).get("v_measure") is not None]
+    if not clustered:
+        return first + "\n"
+    top = max(clustered, key=lambda n: reps[n][primary]["v_measure"])
+    e = reps[top][primary]
+    cost = ("it is the baseline itself" if top == base else
+            f"its {primary} probe differs from `{base}`'s by {e[f'vs_{base}_diff']:+.3f} "
+            f"(95% CI {e[f'vs_{base}_ci'][0]:+.3f} to {e[f'vs_{base}_ci'][1]:+.3f})")
+    second = (f"Clustering: `{top}` agrees best with the {primary} labels (k-means V-measure {e['v_measure']:.3f} "
+              f"against {reps[base][primary]['v_measure']:.3f} for `{base}`); {cost}.")
+    return f"{first}\n{second}\n"
