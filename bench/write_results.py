@@ -168,6 +168,48 @@ def fusion_section(d: dict[str, Any] | None) -> list[str]:
     return out + ["", _machine(d.get("machine")), ""]
 
 
+def experiments_section(d: dict[str, Any]) -> list[str]:
+    rep, rows = d["representation"], d["rows"]
+    targets = rows[0].get("targets") or []
+    base = rows[0].get("baseline") or "tfidf"
+    out = [f"## Experiments `{d['name']}`: `{rep}` under other params (`bench/experiments.py`)", "",
+           f"Each row is a `dvc exp run` of the pipeline's own stages (represent, evaluate, compare) with the params "
+           f"shown; Δ is the paired bootstrap difference from `{base}` on the same test reports.", "",
+           "| experiment | params set | " + " | ".join(f"{t} macro-F1 | Δ vs {base} (95% CI)" for t in targets)
+           + f" | {targets[0] if targets else ''} V-measure | P@k |",
+           "|---|---|" + "---|---|" * len(targets) + "---|---|"]
+    for r in rows:
+        cells = [r["experiment"], ", ".join(f"`{s}`" for s in r["set"]) or "–"]
+        for t in targets:
+            e = r["row"].get(t) or {}
+            ci = e.get(f"vs_{base}_ci") or [None, None]
+            cells += [_fmt(e.get("macro_f1"), 3),
+                      f"{e[f'vs_{base}_diff']:+.3f} ({ci[0]:+.3f}, {ci[1]:+.3f})" if f"vs_{base}_diff" in e else "–"]
+        e0 = r["row"].get(targets[0]) or {} if targets else {}
+        cells += [_fmt(e0.get("v_measure"), 3), _fmt(e0.get("precision_at_k"), 3)]
+        out.append("| " + " | ".join(cells) + " |")
+    return out + ["", _machine(d.get("machine")), ""]
+
+
+def review_dev_section(d: dict[str, Any] | None) -> list[str]:
+    out = ["## Emerging-theme settings on development corpora (`bench/review_dev.py`)", ""]
+    if not d:
+        return out + ["Not yet run.", ""]
+    out += [f"Synthetic seeds {', '.join(map(str, d['seeds']))} (the reported corpus is seed 0 and is not among them)"
+            + (f", with {', '.join(f'`{a}`' for a in d['set'])}" if d.get("set") else "")
+            + "; each run is `dvc repro compare` on a fresh copy, then the review stage's back-test scored at "
+              "each Benjamini-Hochberg level. Targets: flagged within 3 months of onset, rank 1, false alarms a "
+              "month median 0 and max <= 1.", "",
+            "| seed | BH level | months to flag | rank when flagged | false alarms a month: median / max / mean |",
+            "|---|---|---|---|---|"]
+    for run in d["runs"]:
+        for level, m in run["levels"].items():
+            out.append(f"| {run['seed']} | {level} | {_fmt(m['months_to_flag'])} | {_fmt(m['rank_at_flag'])} | "
+                       f"{_fmt(m['false_alarms_median'])} / {_fmt(m['false_alarms_max'])} / "
+                       f"{_fmt(m['false_alarms_mean'], 2)} |")
+    return out + ["", _machine(d.get("machine")), ""]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", default=str(ROOT / "bench" / "results"))
@@ -182,6 +224,9 @@ def main() -> None:
     lines += scale_section(_load(res, "scale.json"))
     lines += ratio_section(_load(res, "represent.json"), _load(res, "fasttext.json"), _load(res, "bert.json"))
     lines += fusion_section(_load(res, "fusion_weights.json"))
+    lines += review_dev_section(_load(res, "review_dev.json"))
+    for path in sorted(res.glob("experiments_*.json")):
+        lines += experiments_section(json.loads(path.read_text()))
     lines += other_section(_load(res, "synthetic.json"), gpu)
     Path(args.out).write_text("\n".join(lines).rstrip() + "\n")
     print(f"wrote {args.out}")

@@ -1,0 +1,96 @@
+"""Evaluate emerging-theme settings on development corpora (other synthetic seeds), never on the reported one.
+
+Usage (from the repository root)::
+
+    python bench/review_dev.py --seeds 7 8 9 [--fdr 0.05 0.02 0.01] [--set KEY=VALUE ...]
+
+For each seed: a fresh copy of the repository (as ``bench/bench_scale.py`` makes one, without the transformer
+rows) with ``synthetic.seed`` set, ``dvc repro review`` (the planted emerging theme, novel reports and re-reports
+differ with the seed), then the review stage's own back-test is scored again at each ``--fdr`` (the q-values do
+not depend on it: a theme-month is flagged when its Farrington alarm is raised and its q-value is at most the
+level). Writes ``bench/results/review_dev.json``: per seed and level, months from onset to flag, rank when
+flagged and false alarms per month (median, max), against #12's targets (<= 3 months, rank 1, median 0 and at
+most 1 false alarm a month). ``bench/write_results.py`` tabulates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import runpy
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from bench_scale import copy_repo, dotted, merge, run_env
+from common import environment
+
+from incident_lm.core.io import write_json
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rescore(repo: Path, levels: list[float]) -> dict[str, Any]:
+    """Run the copy's review stage in this process, capturing the back-test's signals, and score each level."""
+    import incident_lm.review.build as build
+
+    captured: dict[str, Any] = {}
+    original = build.score_emerging
+
+    def capture(signals, truth_ids, truth_months):  # noqa: ANN001, ANN202
+        captured.update(signals=signals.copy(), ids=truth_ids, months=truth_months)
+        return original(signals, truth_ids, truth_months)
+
+    cmd = shlex.split(yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]["review"]["cmd"])
+    build.score_emerging = capture
+    argv, cwd = sys.argv, Path.cwd()
+    try:
+        sys.argv = cmd[1:]
+        os.chdir(repo)
+        runpy.run_path(str(repo / cmd[1]), run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    finally:
+        build.score_emerging, sys.argv = original, argv
+        os.chdir(cwd)
+    out = {}
+    for level in levels:
+        s = captured["signals"].assign(flagged=lambda f, lv=level: f["alarm"] & (f["q"] <= lv))
+        m = original(s, captured["ids"], captured["months"])
+        fa = m.get("false_alarms_per_month", {})
+        out[str(level)] = {"months_to_flag": m.get("months_to_flag"), "rank_at_flag": m.get("rank_at_flag"),
+                           "false_alarms_median": fa.get("median"), "false_alarms_max": fa.get("max"),
+                           "false_alarms_mean": fa.get("mean"), "flag_months": m.get("flag_months")}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[7, 8, 9])
+    ap.add_argument("--fdr", type=float, nargs="+", default=[0.05, 0.02, 0.01])
+    ap.add_argument("--set", dest="assign", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--workdir", default=str(ROOT / ".bench-review"))
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "review_dev.json"))
+    args = ap.parse_args()
+    runs = []
+    for seed in args.seeds:
+        repo = Path(args.workdir) / f"seed-{seed}"
+        params = merge({"synthetic": {"seed": seed}}, dotted(args.assign))
+        copy_repo(repo, params, with_lm=False)
+        t0 = time.perf_counter()
+        subprocess.run(["dvc", "repro", "-q", "compare"], cwd=repo, env=run_env(), check=True)
+        runs.append({"seed": seed, "levels": rescore(repo, args.fdr), "seconds": time.perf_counter() - t0})
+        print(runs[-1], flush=True)
+    write_json(args.out, {"seeds": args.seeds, "set": args.assign, "levels": args.fdr, "runs": runs,
+                          "targets": {"months_to_flag": "<= 3", "rank_at_flag": 1, "false_alarms_median": 0,
+                                      "false_alarms_max": "<= 1"},
+                          "machine": environment()})
+
+
+if __name__ == "__main__":
+    main()
