@@ -101,8 +101,26 @@ class SimCSEConfig(PhaseConfig):
     pooling: Literal["mean", "cls"] = "mean"
 
 
+@dataclass(frozen=True)
+class SupConConfig(SimCSEConfig):
+    """Supervised contrastive tuning (SetFit-style; Khosla et al. 2020): two dropout views of every report in a
+    batch, and every other report of the same training label, are its positives; the rest of the batch its
+    negatives. Labels come from the training split only.
+
+    Parameters
+    ----------
+    target : str
+        The label column of the split whose classes define the positives (e.g. ``category``).
+    """
+
+    objective: str = "supcon"
+    steps: int = param(60, min=0)
+    temperature: float = param(0.1, min=1e-4, max=10.0)
+    target: str = "category"
+
+
 #: Objective name -> its settings class.
-PHASE_CONFIGS: dict[str, type[PhaseConfig]] = {"mlm": MLMConfig, "simcse": SimCSEConfig}
+PHASE_CONFIGS: dict[str, type[PhaseConfig]] = {"mlm": MLMConfig, "simcse": SimCSEConfig, "supcon": SupConConfig}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,17 +48,23 @@ def checkpoint_dir(out_dir: str | Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.checkpoint"
 
 
-def _run_key(cfg: RunConfig, texts: Sequence[str], base: str) -> str:
+def _run_key(cfg: RunConfig, texts: Sequence[str], base: str,
+             labels: Mapping[str, Sequence[str]] | None = None) -> str:
     settings = {k: v for k, v in as_plain(cfg).items() if k != "checkpoint_every"}
     h = hashlib.sha256(json.dumps({"settings": settings, "base": base}, sort_keys=True, default=str).encode())
     for t in texts:
         h.update(t.encode("utf-8", "replace") + b"\x00")
+    for name in sorted(labels or {}):  # a label-aware run resumes only with the same labels
+        h.update(name.encode() + b"\x01")
+        for y in labels[name]:
+            h.update(str(y).encode("utf-8", "replace") + b"\x00")
     return h.hexdigest()
 
 
 def run_phases(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], cfg: RunConfig,
                device: torch.device, log_fn: LogFn | None = None,
-               checkpoints: Checkpoints | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+               checkpoints: Checkpoints | None = None,
+               labels: Mapping[str, Sequence[str]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Hold out reports, then train ``model`` (a ``*ForMaskedLM``) through ``cfg``'s phases in order.
 
     Parameters
@@ -68,6 +74,8 @@ def run_phases(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], cfg
         Training-split reports (de-identified); a seeded fraction is held out for evaluation.
     cfg : RunConfig
     checkpoints : Checkpoints, optional
+    labels : mapping of str -> sequence of str, optional
+        Label columns of the same training reports, for phases with a ``target`` (label-aware objectives).
 
     Returns
     -------
@@ -75,7 +83,9 @@ def run_phases(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], cfg
         ``metrics``: report counts and one entry per phase (see
         :func:`~incident_lm.lm.loop.train_phase`); ``cost``: seconds and steps/second per phase.
     """
-    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    kept = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+    texts = [texts[i] for i in kept]
+    labels = {k: [v[i] for i in kept] for k, v in (labels or {}).items()}
     train_idx, eval_idx = held_out_split(len(texts), cfg.eval_fraction, cfg.eval_max_reports, cfg.seed)
     train_texts = [texts[i] for i in train_idx]
     eval_texts = [texts[i] for i in eval_idx]
@@ -87,7 +97,15 @@ def run_phases(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], cfg
     for i, (name, pcfg) in enumerate(zip(cfg.phases, cfg.phase_configs, strict=True)):
         if name in done:  # finished before the interruption
             continue
-        objective = kinds[pcfg.objective](name, pcfg, model, tokenizer, train_texts, eval_texts, cfg.seed, device)
+        target = getattr(pcfg, "target", None)
+        given = {}
+        if target is not None:
+            if target not in labels:
+                raise ValueError(f"phase '{name}' ({pcfg.objective}) needs the label column '{target}'")
+            given = {"train_labels": [labels[target][i] for i in train_idx],
+                     "eval_labels": [labels[target][i] for i in eval_idx]}
+        objective = kinds[pcfg.objective](name, pcfg, model, tokenizer, train_texts, eval_texts, cfg.seed, device,
+                                          **given)
         phase_resume = resume if resume and resume["phase"] == i else None
         m, c = train_phase(objective, device, log_fn, checkpoints=checkpoints, phase_index=i, resume=phase_resume,
                            context=lambda: {"done": done})
@@ -127,14 +145,16 @@ def _save(full: torch.nn.Module, encoder: torch.nn.Module, tokenizer: Any, out_d
     save_encoder(full.cpu(), tokenizer, out_dir, params)
 
 
-def _checkpoints(cfg: RunConfig, out_dir: str | Path, texts: Sequence[str], base: str) -> Checkpoints | None:
+def _checkpoints(cfg: RunConfig, out_dir: str | Path, texts: Sequence[str], base: str,
+                 labels: Mapping[str, Sequence[str]] | None = None) -> Checkpoints | None:
     if not cfg.checkpoint_every:
         return None
-    return Checkpoints(checkpoint_dir(out_dir), cfg.checkpoint_every, _run_key(cfg, texts, base))
+    return Checkpoints(checkpoint_dir(out_dir), cfg.checkpoint_every, _run_key(cfg, texts, base, labels))
 
 
 def tune(cfg: TuneConfig, texts: Sequence[str], out_dir: str | Path, device: torch.device,
-         log_fn: LogFn | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+         log_fn: LogFn | None = None, labels: Mapping[str, Sequence[str]] | None = None
+         ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Further pre-train a local encoder on incident text, phase by phase, and save it.
 
     Parameters
@@ -144,6 +164,8 @@ def tune(cfg: TuneConfig, texts: Sequence[str], out_dir: str | Path, device: tor
         one, else a fresh head is initialised and reported), seed, held-out reports, phases.
     texts : sequence of str
         De-identified training-split reports.
+    labels : mapping of str -> sequence of str, optional
+        Their label columns (training split only), for label-aware phases (``supcon``).
     out_dir : str or Path
         Written atomically: the encoder (``AutoModel`` layout, base pooler kept) and tokenizer via
         ``save_pretrained``, and ``params.json`` (settings, seed, base fingerprint).
@@ -172,8 +194,8 @@ def tune(cfg: TuneConfig, texts: Sequence[str], out_dir: str | Path, device: tor
         log.info("mlm: %d head weights not in %s, initialised fresh (expected for sentence encoders)", len(fresh),
                  base_dir)
     base_fp = fingerprint(base_dir)
-    checkpoints = _checkpoints(cfg, out_dir, texts, base_fp["sha256"])
-    metrics, phase_cost = run_phases(mlm_model, tokenizer, texts, cfg, device, log_fn, checkpoints)
+    checkpoints = _checkpoints(cfg, out_dir, texts, base_fp["sha256"], labels)
+    metrics, phase_cost = run_phases(mlm_model, tokenizer, texts, cfg, device, log_fn, checkpoints, labels)
     params = {"made_by": "incident_lm.lm.recipes.tune", "base_model": str(base_dir), "base_sha256": base_fp["sha256"],
               "config": as_plain(cfg), "n_train_reports": metrics["n_train_reports"],
               "n_eval_reports": metrics["n_eval_reports"]}
@@ -256,6 +278,31 @@ def train_texts(path: str | Path) -> list[str]:
     return read_split(path, "train", columns=["text"])["text"].fillna("").astype(str).tolist()
 
 
+def label_targets(cfg: RunConfig) -> list[str]:
+    """The label columns the run's label-aware phases name (``target``), in phase order."""
+    return list(dict.fromkeys(t for p in cfg.phase_configs if (t := getattr(p, "target", None)) is not None))
+
+
+def train_labels(path: str | Path, columns: Sequence[str]) -> dict[str, list[str]]:
+    """Label columns of the training split's reports, in the order of :func:`train_texts`.
+
+    Raises
+    ------
+    KeyError
+        Naming a column the split does not have.
+    """
+    from incident_lm.core.artefacts import read_split
+
+    if not columns:
+        return {}
+    frame = read_split(path, "train")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"{path}: no label column {', '.join(map(repr, missing))}; columns: "
+                       f"{', '.join(c for c in frame.columns if c not in ('id', 'text', 'date', 'split'))}")
+    return {c: frame[c].fillna("").astype(str).tolist() for c in columns}
+
+
 def run_logged(recipe: Callable[..., tuple[dict[str, Any], dict[str, Any]]], cfg: RunConfig, section: Any,
                data: str | Path, out_dir: str | Path, live_dir: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run ``recipe`` (:func:`tune` or :func:`scratch`) on the training split of ``data``, its curves in DVCLive.
@@ -268,6 +315,14 @@ def run_logged(recipe: Callable[..., tuple[dict[str, Any], dict[str, Any]]], cfg
 
     device = runtime(cfg, section)
     texts = train_texts(data)
+    targets = label_targets(cfg)
+    try:
+        labels = train_labels(data, targets)
+    except KeyError as exc:
+        phase = next(n for n, p in zip(cfg.phases, cfg.phase_configs, strict=True)
+                     if getattr(p, "target", None) is not None and repr(p.target) in exc.args[0])
+        raise section.sub(phase, {}).error("target", exc.args[0]) from None
     log.info("%s: %d training reports, device %s", section.name, len(texts), device)
+    extra = {"labels": labels} if labels else {}
     with Live(str(live_dir), save_dvc_exp=False, dvcyaml=False) as live:
-        return recipe(cfg, texts, out_dir, device, log_fn=live_logger(live))
+        return recipe(cfg, texts, out_dir, device, log_fn=live_logger(live), **extra)

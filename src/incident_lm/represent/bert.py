@@ -209,9 +209,8 @@ class BertRepresentation(Representation):
         self._weights_tensor = None
         if self.pooling in ("idf", "sif"):
             self.token_weights_ = self._learn_token_weights(texts)
-        if self.pooling == "sif" and self.sif_remove_pc > 0:
-            if self.sif_remove_pc >= self.dim_:
-                raise self._invalid("sif_remove_pc", f"must be smaller than the model's dimension {self.dim_}")
+        if self.pooling == "sif" and self.sif_remove_pc >= self.dim_:
+            raise self._invalid("sif_remove_pc", f"must be smaller than the model's dimension {self.dim_}")
         if self.pooling == "sif" and self.sif_remove_pc > 0 and texts:
             rng = np.random.default_rng(0)
             sample = sorted(rng.choice(len(texts), size=min(SIF_SAMPLE, len(texts)), replace=False))

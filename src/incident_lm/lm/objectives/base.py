@@ -28,12 +28,16 @@ class Objective:
         Training reports and held-out reports (never trained on).
     seed : int
     device : torch.device
+    train_labels, eval_labels : sequence of str, optional
+        The training split's labels of those reports (the column an objective's ``target`` names), for
+        label-aware objectives; ``None`` for the others.
     """
 
     config_class: ClassVar[type[PhaseConfig]] = PhaseConfig
 
     def __init__(self, name: str, cfg: PhaseConfig, model: torch.nn.Module, tokenizer: Any,
-                 train_texts: Sequence[str], eval_texts: Sequence[str], seed: int, device: torch.device):
+                 train_texts: Sequence[str], eval_texts: Sequence[str], seed: int, device: torch.device,
+                 train_labels: Sequence[str] | None = None, eval_labels: Sequence[str] | None = None):
         self.name, self.cfg, self.model, self.tokenizer = name, cfg, model, tokenizer
         self.seed, self.device = seed, device
 

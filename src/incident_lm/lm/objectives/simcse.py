@@ -87,7 +87,8 @@ class SimCSE(Objective):
     config_class = SimCSEConfig
 
     def __init__(self, name: str, cfg: SimCSEConfig, model: torch.nn.Module, tokenizer: Any,
-                 train_texts: Sequence[str], eval_texts: Sequence[str], seed: int, device: torch.device):
+                 train_texts: Sequence[str], eval_texts: Sequence[str], seed: int, device: torch.device,
+                 train_labels: Sequence[str] | None = None, eval_labels: Sequence[str] | None = None):
         super().__init__(name, cfg, model, tokenizer, train_texts, eval_texts, seed, device)
         self.encoder = model.base_model
         pad = pad_id(tokenizer)
