@@ -57,6 +57,32 @@ def test_finding_block_is_generated_from_the_committed_comparison() -> None:
     assert all(f"on {t} the best other representation" in block for t in summary["targets"])
 
 
+def test_per_class_block_is_generated_from_the_committed_evaluations() -> None:
+    from incident_lm.report.readme import eval_metrics
+    from incident_lm.report.tables import per_class_table
+
+    summary = json.loads((ROOT / "metrics" / "compare.json").read_text())
+    evals = eval_metrics(ROOT / "metrics" / "eval")
+    block = named_block(README, "per-class")
+    assert block == named_block(replace_named(README, "per-class", per_class_table(summary, evals)), "per-class"), \
+        "run `make readme` after `dvc repro`"
+    best = max(summary["representations"],
+               key=lambda r: summary["representations"][r].get(summary["targets"][0], {}).get("macro_f1", -1))
+    assert f"`{best}` F1" in block
+
+
+def test_per_class_table_shows_the_two_best_and_their_difference() -> None:
+    from incident_lm.report.tables import per_class_table
+
+    summary = _summary((0.0, 0.02), 0.4)
+    evals = {r: {"probe": {"category": {"per_class_f1": f1}}} for r, f1 in
+             {"tfidf": {"falls": 0.9, "meds": 0.5}, "fusion": {"falls": 0.8, "meds": 0.7},
+              "bert": {"falls": 0.1, "meds": 0.1}}.items()}
+    table = per_class_table(summary, evals)
+    assert table.splitlines()[0] == "| category | `fusion` F1 | `tfidf` F1 | `tfidf` − `fusion` |"
+    assert "| meds | 0.700 | 0.500 | -0.200 |" in table and "bert" not in table
+
+
 def _summary(diff_ci: tuple[float, float], v: float) -> dict:
     return {"baseline": "tfidf", "targets": ["category"], "representations": {
         "tfidf": {"category": {"macro_f1": 0.70, "v_measure": 0.10}},

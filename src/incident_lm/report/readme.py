@@ -15,7 +15,7 @@ from typing import Any
 
 from incident_lm.core.io import read_json, write_text
 from incident_lm.report.review import cost_table, review_table
-from incident_lm.report.tables import finding_text, load_costs, results_table
+from incident_lm.report.tables import finding_text, load_costs, per_class_table, results_table
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 DEFAULTS = ("README.md", "metrics/compare.json", "metrics/cost/represent")
@@ -51,6 +51,11 @@ def replace_named(readme: str, name: str, body: str) -> str:
     old = named_block(readme, name)
     start, end = markers(name)
     return readme.replace(old, f"{start}\n{body}{end}", 1)
+
+
+def eval_metrics(directory: str | Path) -> dict[str, Any]:
+    """Every representation's ``metrics/eval/<name>.json``, by name."""
+    return {p.stem: read_json(p) for p in sorted(Path(directory).glob("*.json"))}
 
 
 def libraries_table(bench: Mapping[str, Any]) -> str:
@@ -123,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     readme = Path(readme_path).read_text(encoding="utf-8")
     readme = replace_block(readme, read_json(compare_path), load_costs(cost_dir))
     readme = replace_named(readme, "finding", finding_text(read_json(compare_path)))
+    readme = replace_named(readme, "per-class", per_class_table(read_json(compare_path),
+                                                                eval_metrics(Path(compare_path).parent / "eval")))
     metrics_dir = Path(compare_path).parent
     if (metrics_dir / "review.json").exists():
         readme = replace_named(readme, "review", review_table(read_json(metrics_dir / "review.json")))

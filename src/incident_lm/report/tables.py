@@ -108,3 +108,23 @@ def finding_text(summary: dict[str, Any]) -> str:
     second = (f"Clustering: `{top}` agrees best with the {primary} labels (k-means V-measure {e['v_measure']:.3f} "
               f"against {reps[base][primary]['v_measure']:.3f} for `{base}`); {cost}.")
     return f"{first}\n{second}\n"
+
+
+def per_class_table(summary: dict[str, Any], evals: Mapping[str, Mapping[str, Any]], n: int = 2) -> str:
+    """Per-class probe F1 of the ``n`` best representations on the primary target (from their
+    ``metrics/eval/<name>.json``), with the difference of the first two: where the gain or loss is."""
+    primary = summary["targets"][0]
+    reps = summary["representations"]
+    ranked = [r for r in sorted(reps, key=lambda r: -reps[r].get(primary, {}).get("macro_f1", -1))
+              if ((evals.get(r) or {}).get("probe") or {}).get(primary, {}).get("per_class_f1")][:n]
+    if not ranked:
+        return "No per-class figures.\n"
+    per = {r: evals[r]["probe"][primary]["per_class_f1"] for r in ranked}
+    head = [primary, *[f"`{r}` F1" for r in ranked]] + ([f"`{ranked[1]}` − `{ranked[0]}`"] if len(ranked) > 1 else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for c in sorted(per[ranked[0]], key=lambda c: -per[ranked[0]][c]):
+        cells = [c, *[f"{per[r].get(c, float('nan')):.3f}" for r in ranked]]
+        if len(ranked) > 1:
+            cells.append(f"{per[ranked[1]].get(c, float('nan')) - per[ranked[0]][c]:+.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
