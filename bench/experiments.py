@@ -61,7 +61,7 @@ def main() -> None:
     for name, *sets in args.exp:
         if args.skip_run:
             continue
-        cmd = ["dvc", "exp", "run", "--temp", "-f", "-n", name, *[a for s in sets for a in ("-S", s)], "compare"]
+        cmd = ["dvc", "exp", "run", "--temp", "-n", name, *[a for s in sets for a in ("-S", s)], "compare"]
         print("+", " ".join(cmd), flush=True)
         t0 = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, check=True)
