@@ -22,31 +22,40 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
 from common import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def exp_rows(rep: str) -> dict[str, dict[str, Any]]:
-    """Experiment name (or ``workspace``/``baseline``) -> ``rep``'s row of its ``metrics/compare.json``."""
+def exp_revs() -> dict[str, str]:
+    """Experiment name -> its commit (from ``dvc exp show --json``)."""
     out = subprocess.run(["dvc", "exp", "show", "--json", "--no-fetch"], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout
-    rows: dict[str, dict[str, Any]] = {}
-
-    def visit(node: dict[str, Any], name: str) -> None:
-        data = node.get("data") or {}
-        compare = ((data.get("metrics") or {}).get("metrics/compare.json") or {}).get("data") or {}
-        if rep in (compare.get("representations") or {}):
-            params = ((data.get("params") or {}).get("params.yaml") or {}).get("data") or {}
-            rows[name] = {"row": compare["representations"][rep], "baseline": compare.get("baseline"),
-                          "targets": compare.get("targets"), "params": params.get(rep)}
-
+    revs: dict[str, str] = {}
     for commit in json.loads(out):
-        visit(commit, "baseline" if commit.get("rev") != "workspace" else "workspace")
         for exp in commit.get("experiments") or []:
             for rev in exp.get("revs") or []:
-                visit(rev, rev.get("name") or exp.get("name") or rev.get("rev"))
-    return rows
+                if rev.get("name") and rev.get("rev"):
+                    revs[rev["name"]] = rev["rev"]
+    return revs
+
+
+def compare_row(rep: str, rev: str | None) -> dict[str, Any]:
+    """``rep``'s row of ``metrics/compare.json`` (and the baseline, targets, ``rep``'s params) at ``rev``
+    (``None``: the workspace). Read from git, whole: ``dvc exp show --json`` drops lists such as the CIs."""
+    def read(path: str) -> str:
+        if rev is None:
+            return (ROOT / path).read_text()
+        return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout
+
+    compare = json.loads(read("metrics/compare.json"))
+    params = yaml.safe_load(read("params.yaml"))
+    if rep not in compare.get("representations", {}):
+        raise SystemExit(f"{rev or 'workspace'}: metrics/compare.json has no row for {rep!r}")
+    return {"row": compare["representations"][rep], "baseline": compare.get("baseline"),
+            "targets": compare.get("targets"), "params": params.get(rep), "rev": rev}
 
 
 def main() -> None:
@@ -66,13 +75,13 @@ def main() -> None:
         t0 = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, check=True)
         seconds[name] = time.perf_counter() - t0
-    rows = exp_rows(args.rep)
-    table = [{"experiment": "baseline (committed params)", "set": [], **rows["workspace" if "workspace" in rows
-                                                                          else "baseline"]}]
+    revs = exp_revs()
+    table = [{"experiment": "baseline (committed params)", "set": [], **compare_row(args.rep, None)}]
     for name, *sets in args.exp:
-        if name not in rows:
-            raise SystemExit(f"experiment {name!r} has no metrics/compare.json row for {args.rep!r}")
-        table.append({"experiment": name, "set": sets, "seconds": seconds.get(name), **rows[name]})
+        if name not in revs:
+            raise SystemExit(f"no experiment named {name!r} (dvc exp show)")
+        table.append({"experiment": name, "set": sets, "seconds": seconds.get(name), **compare_row(args.rep,
+                                                                                                  revs[name])})
     out = ROOT / "bench" / "results" / f"experiments_{args.name}.json"
     out.write_text(json.dumps({"name": args.name, "representation": args.rep, "rows": table,
                                "machine": environment()}, indent=2) + "\n")
