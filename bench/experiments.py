@@ -29,16 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def exp_revs() -> dict[str, str]:
-    """Experiment name -> its commit (from ``dvc exp show --json``)."""
-    out = subprocess.run(["dvc", "exp", "show", "--json", "--no-fetch"], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
-    revs: dict[str, str] = {}
-    for commit in json.loads(out):
-        for exp in commit.get("experiments") or []:
-            for rev in exp.get("revs") or []:
-                if rev.get("name") and rev.get("rev"):
-                    revs[rev["name"]] = rev["rev"]
-    return revs
+    """Experiment name -> its commit, from DVC's experiment refs (``refs/exps/<base>/<name>``) on any base
+    commit; the newest experiment wins when a name was run on several bases."""
+    out = subprocess.run(["git", "for-each-ref", "--sort=committerdate", "--format=%(refname) %(objectname)",
+                          "refs/exps"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return {ref.rsplit("/", 1)[1]: sha for ref, sha in (line.split() for line in out.splitlines())}
 
 
 def compare_row(rep: str, rev: str | None) -> dict[str, Any]:
