@@ -195,7 +195,8 @@ def review_dev_section(d: dict[str, Any] | None) -> list[str]:
     out = ["## Emerging-theme settings on development corpora (`bench/review_dev.py`)", ""]
     if not d:
         return out + ["Not yet run.", ""]
-    out += [f"Synthetic seeds {', '.join(map(str, d['seeds']))} (the reported corpus is seed 0 and is not among them)"
+    out += [f"Synthetic seeds {', '.join(map(str, d['seeds']))} (development corpora: the reported corpus's seed, "
+            "`synthetic.seed` in params.yaml, is not among them)"
             + (f", with {', '.join(f'`{a}`' for a in d['set'])}" if d.get("set") else "")
             + "; each run is `dvc repro compare` on a fresh copy, then the review stage's back-test scored at "
               "each Benjamini-Hochberg level. Targets: flagged within 3 months of onset, rank 1, false alarms a "
