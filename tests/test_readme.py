@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +185,14 @@ def test_deid_block_is_generated_from_the_committed_metrics() -> None:
     assert block == named_block(replace_named(README, "deid", deid_table(deid, real)), "deid"), \
         "run `make readme` after `dvc repro` (and bench/deid_real_precision.py)"
     assert "independent: hard cases" in block and "Forms that still leak" in block
+
+
+def test_bench_results_page_is_written_from_its_json_records(tmp_path: Path) -> None:
+    """bench/results.md is bench/write_results.py's output from bench/results/*.json, never edited by hand."""
+    out = tmp_path / "results.md"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "write_results.py"), "--out", str(out)], check=True,
+                   capture_output=True, cwd=ROOT)
+    assert out.read_text() == (ROOT / "bench" / "results.md").read_text(), "run python bench/write_results.py"
+    text = out.read_text()
+    assert "## Fusion weight on held-out training reports" in text and "Chosen dense weight" in text
+    assert "## Experiments `label_aware`" in text and "| supcon-240 |" in text
