@@ -225,7 +225,9 @@ def main() -> None:
     lines += scale_section(_load(res, "scale.json"))
     lines += ratio_section(_load(res, "represent.json"), _load(res, "fasttext.json"), _load(res, "bert.json"))
     lines += fusion_section(_load(res, "fusion_weights.json"))
-    lines += review_dev_section(_load(res, "review_dev.json"))
+    dev = sorted(res.glob("review_dev*.json"))
+    lines += [line for path in dev for line in review_dev_section(json.loads(path.read_text()))] if dev \
+        else review_dev_section(None)
     for path in sorted(res.glob("experiments_*.json")):
         lines += experiments_section(json.loads(path.read_text()))
     lines += other_section(_load(res, "synthetic.json"), gpu)
