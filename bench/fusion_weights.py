@@ -23,21 +23,21 @@ import numpy as np
 import scipy.sparse as sp
 from common import environment
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import normalize
 
 from incident_lm.core.artefacts import read_features, read_split
 from incident_lm.core.io import write_json
 from incident_lm.core.params import load_section
 from incident_lm.evaluate.cluster import cluster_scores
 from incident_lm.evaluate.probe import linear_probe
+from incident_lm.represent.fusion import scale_block
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def fuse(sparse: sp.csr_matrix, dense: np.ndarray, mean: np.ndarray, w: float) -> sp.csr_matrix:
-    """FusionRepresentation's scaling: unit rows, sqrt-weighted, the dense part centred on ``mean``."""
-    d = normalize(np.asarray(dense, dtype=np.float64) - mean) * np.sqrt(w)
-    return sp.hstack([normalize(sparse) * np.sqrt(1 - w), sp.csr_matrix(d)], format="csr")
+    """FusionRepresentation's own blocks (:func:`~incident_lm.represent.fusion.scale_block`) side by side."""
+    return sp.hstack([scale_block(sparse, np.sqrt(1 - w)), sp.csr_matrix(scale_block(dense, np.sqrt(w), mean))],
+                     format="csr")
 
 
 def main() -> None:

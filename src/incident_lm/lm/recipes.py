@@ -36,6 +36,7 @@ from incident_lm.lm.objectives import objectives
 from incident_lm.lm.objectives.mlm import with_perplexity
 
 if TYPE_CHECKING:
+    import pandas as pd
     import torch
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,8 @@ def tune(cfg: TuneConfig, texts: Sequence[str], out_dir: str | Path, device: tor
 
 
 def scratch(cfg: ScratchConfig, texts: Sequence[str], out_dir: str | Path, device: torch.device,
-            log_fn: LogFn | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+            log_fn: LogFn | None = None, labels: Mapping[str, Sequence[str]] | None = None
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train a WordPiece tokenizer and a small BERT from scratch, phase by phase, and save them.
 
     The tokenizer is learnt from the training reports only: the held-out reports (the same seeded split
@@ -240,7 +242,7 @@ def scratch(cfg: ScratchConfig, texts: Sequence[str], out_dir: str | Path, devic
     seed_everything(cfg.seed)
     model = scratch_model(m, tokenizer)
     checkpoints = _checkpoints(cfg, out_dir, texts, "scratch")
-    metrics, phase_cost = run_phases(model, tokenizer, texts, cfg, device, log_fn, checkpoints)
+    metrics, phase_cost = run_phases(model, tokenizer, texts, cfg, device, log_fn, checkpoints, labels)
     full = BertModel(model.config)  # with a pooler, so the saved folder loads without missing weights
     params = {"made_by": "incident_lm.lm.recipes.scratch", "config": as_plain(cfg),
               "n_train_reports": metrics["n_train_reports"], "n_eval_reports": metrics["n_eval_reports"]}
@@ -271,11 +273,12 @@ def runtime(cfg: RunConfig, section: Any) -> torch.device:
         raise section.error("device", str(exc)) from None
 
 
-def train_texts(path: str | Path) -> list[str]:
-    """Texts of the training split's reports (order kept, missing -> "")."""
-    from incident_lm.core.artefacts import read_split
+class MissingLabel(KeyError):
+    """A label-aware phase names a column the training split does not have (``column``)."""
 
-    return read_split(path, "train", columns=["text"])["text"].fillna("").astype(str).tolist()
+    def __init__(self, message: str, column: str):
+        super().__init__(message)
+        self.column = column
 
 
 def label_targets(cfg: RunConfig) -> list[str]:
@@ -283,24 +286,27 @@ def label_targets(cfg: RunConfig) -> list[str]:
     return list(dict.fromkeys(t for p in cfg.phase_configs if (t := getattr(p, "target", None)) is not None))
 
 
-def train_labels(path: str | Path, columns: Sequence[str]) -> dict[str, list[str]]:
-    """Label columns of the training split's reports, in the order of :func:`train_texts`.
+def labels_of(train: pd.DataFrame, columns: Sequence[str], source: str | Path) -> dict[str, list[str]]:
+    """Label columns of the training reports ``train`` (missing -> ""), in its row order.
 
     Raises
     ------
-    KeyError
-        Naming a column the split does not have.
+    MissingLabel
+        Naming the first column ``train`` (read from ``source``) does not have.
     """
+    for c in columns:
+        if c not in train.columns:
+            raise MissingLabel(f"{source}: no label column {c!r}; columns: "
+                               f"{', '.join(x for x in train.columns if x not in ('id', 'text', 'date', 'split'))}",
+                               c)
+    return {c: train[c].fillna("").astype(str).tolist() for c in columns}
+
+
+def train_labels(path: str | Path, columns: Sequence[str]) -> dict[str, list[str]]:
+    """Label columns of the training split's reports at ``path`` (see :func:`labels_of`)."""
     from incident_lm.core.artefacts import read_split
 
-    if not columns:
-        return {}
-    frame = read_split(path, "train")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(f"{path}: no label column {', '.join(map(repr, missing))}; columns: "
-                       f"{', '.join(c for c in frame.columns if c not in ('id', 'text', 'date', 'split'))}")
-    return {c: frame[c].fillna("").astype(str).tolist() for c in columns}
+    return labels_of(read_split(path, "train"), columns, path) if columns else {}
 
 
 def run_logged(recipe: Callable[..., tuple[dict[str, Any], dict[str, Any]]], cfg: RunConfig, section: Any,
@@ -314,15 +320,16 @@ def run_logged(recipe: Callable[..., tuple[dict[str, Any], dict[str, Any]]], cfg
     from incident_lm.lm.loop import live_logger
 
     device = runtime(cfg, section)
-    texts = train_texts(data)
-    targets = label_targets(cfg)
+    from incident_lm.core.artefacts import read_split
+
+    train = read_split(data, "train")  # read once: the texts and the label-aware phases' columns
+    texts = train["text"].fillna("").astype(str).tolist()
     try:
-        labels = train_labels(data, targets)
-    except KeyError as exc:
+        labels = labels_of(train, label_targets(cfg), data)
+    except MissingLabel as exc:
         phase = next(n for n, p in zip(cfg.phases, cfg.phase_configs, strict=True)
-                     if getattr(p, "target", None) is not None and repr(p.target) in exc.args[0])
+                     if getattr(p, "target", None) == exc.column)
         raise section.sub(phase, {}).error("target", exc.args[0]) from None
     log.info("%s: %d training reports, device %s", section.name, len(texts), device)
-    extra = {"labels": labels} if labels else {}
     with Live(str(live_dir), save_dvc_exp=False, dvcyaml=False) as live:
-        return recipe(cfg, texts, out_dir, device, log_fn=live_logger(live), **extra)
+        return recipe(cfg, texts, out_dir, device, log_fn=live_logger(live), labels=labels)

@@ -126,10 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
     readme_path, compare_path, cost_dir = args + list(DEFAULTS[len(args):])
     readme = Path(readme_path).read_text(encoding="utf-8")
-    readme = replace_block(readme, read_json(compare_path), load_costs(cost_dir))
-    readme = replace_named(readme, "finding", finding_text(read_json(compare_path)))
-    readme = replace_named(readme, "per-class", per_class_table(read_json(compare_path),
-                                                                eval_metrics(Path(compare_path).parent / "eval")))
+    summary = read_json(compare_path)
+    readme = replace_block(readme, summary, load_costs(cost_dir))
+    readme = replace_named(readme, "finding", finding_text(summary))
+    readme = replace_named(readme, "per-class", per_class_table(summary, eval_metrics(Path(compare_path).parent / "eval")))
     metrics_dir = Path(compare_path).parent
     if (metrics_dir / "review.json").exists():
         readme = replace_named(readme, "review", review_table(read_json(metrics_dir / "review.json")))

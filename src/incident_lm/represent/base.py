@@ -144,6 +144,11 @@ class Representation(TransformerMixin, BaseEstimator):
         if getattr(self, param) not in options:
             raise self._invalid(param, f"must be one of {', '.join(map(str, options))}")
 
+    def _check_positive(self, param: str) -> None:
+        value = getattr(self, param)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise self._invalid(param, "must be a number > 0")
+
     def _check_bool(self, param: str) -> None:
         if not isinstance(getattr(self, param), bool):
             raise self._invalid(param, "expected true or false")

@@ -154,9 +154,7 @@ class BertRepresentation(Representation):
         self._check_int("threads", 1, allow_none=True)
         self._check_choice("device", DEVICES)
         self._check_bool("quantize")
-        a = self.sif_a
-        if isinstance(a, bool) or not isinstance(a, int | float) or not a > 0:
-            raise self._invalid("sif_a", "must be a number > 0")
+        self._check_positive("sif_a")
         self._check_int("sif_remove_pc", 0)
 
     def _setup(self) -> None:

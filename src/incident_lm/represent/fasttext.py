@@ -243,9 +243,7 @@ class FastTextPooled(Representation):
 
     def check_params(self) -> None:
         self._check_choice("pooling", POOLINGS)
-        a = self.sif_a
-        if isinstance(a, bool) or not isinstance(a, int | float) or not a > 0:
-            raise self._invalid("sif_a", "must be a number > 0")
+        self._check_positive("sif_a")
         self._check_int("sif_remove_pc", 0)
 
     def _open_model(self) -> tuple[Any, dict[str, Any]]:

@@ -18,7 +18,6 @@ The output is one CSR matrix when any part is sparse (TF-IDF), else a dense arra
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,9 +29,20 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from incident_lm.represent.base import InvalidParameterError, Matrix, Representation, check_texts, to_float32
-from incident_lm.represent.registry import get_class, load, register, type_of
+from incident_lm.represent.registry import accepted_keys, get_class, load, register, type_of, unknown_keys
 
 PARTS_FOLDER = "parts"
+
+
+def scale_block(Z: Matrix, scale: float, mean: np.ndarray | None = None) -> Matrix:
+    """One part's block of the fusion: rows L2-normalised (after subtracting ``mean`` from a dense block) and
+    multiplied by ``scale`` (``sqrt`` of the part's weight); float32, CSR kept sparse."""
+    if sp.issparse(Z):
+        return normalize(sp.csr_matrix(Z, dtype=np.float32)) * np.float32(scale)
+    Z = np.asarray(Z, dtype=np.float64)
+    if mean is not None:
+        Z = Z - mean
+    return (normalize(Z) * scale).astype(np.float32)
 
 
 @register("fusion")
@@ -113,12 +123,11 @@ class FusionRepresentation(Representation):
             cls = get_class(type_name)
         except Exception as exc:  # ParamsError naming 'type': re-aimed at this part's key
             raise InvalidParameterError(self, f"parts.{name}.type", type_name, str(exc).split(": ", 2)[-1]) from None
-        accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
-        unknown = sorted(set(spec) - accepted)
+        unknown = unknown_keys(cls, spec)
         if unknown:
             raise InvalidParameterError(self, f"parts.{name}.{unknown[0]}", spec[unknown[0]],
                                         f"unknown key for representation type '{type_name}'; accepted: "
-                                        f"{', '.join(sorted(accepted))}")
+                                        f"{', '.join(sorted(accepted_keys(cls)))}")
         return cls(**spec)
 
     # --- estimator API -------------------------------------------------
@@ -156,12 +165,7 @@ class FusionRepresentation(Representation):
         return self._stack([self._scaled(name, part.transform(texts)) for name, part in self.parts_.items()])
 
     def _scaled(self, name: str, Z: Matrix) -> Matrix:
-        if sp.issparse(Z):
-            return normalize(sp.csr_matrix(Z, dtype=np.float32)) * np.float32(self.scales_[name])
-        Z = np.asarray(Z, dtype=np.float64)
-        if name in self.means_:
-            Z = Z - self.means_[name]
-        return (normalize(Z) * self.scales_[name]).astype(np.float32)
+        return scale_block(Z, self.scales_[name], self.means_.get(name))
 
     def _stack(self, blocks: list[Matrix]) -> Matrix:
         if any(sp.issparse(b) for b in blocks):

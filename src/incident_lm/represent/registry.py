@@ -84,6 +84,16 @@ def params_errors(section: str, source: str = str(DEFAULT_PARAMS)) -> Iterator[N
         raise ParamsError(f"{source}: '{section}.{exc.param}' = {exc.value!r}: {exc.reason}") from exc
 
 
+def unknown_keys(cls: type[Representation], params: Mapping[str, Any]) -> list[str]:
+    """The keys of ``params`` that are not ``__init__`` arguments of ``cls``, sorted."""
+    return sorted(set(params) - accepted_keys(cls))
+
+
+def accepted_keys(cls: type[Representation]) -> set[str]:
+    """The ``__init__`` arguments of ``cls`` (its hyperparameters)."""
+    return set(inspect.signature(cls.__init__).parameters) - {"self"}
+
+
 def build(name: str, params: Mapping[str, Any] | None = None) -> Representation:
     """Instantiate the representation configured by params section ``name``, its hyperparameters checked.
 
@@ -94,12 +104,11 @@ def build(name: str, params: Mapping[str, Any] | None = None) -> Representation:
     params = dict(params or {})
     type_name = str(params.pop("type", name))
     cls = get_class(type_name, key=f"{name}.type", source=source)
-    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
-    unknown = sorted(set(params) - accepted)
+    unknown = unknown_keys(cls, params)
     if unknown:
         raise ParamsError(
             f"{source}: unknown key(s) {', '.join(f'{name}.{k}' for k in unknown)} for representation "
-            f"type '{type_name}'; accepted: {', '.join(sorted(accepted))}"
+            f"type '{type_name}'; accepted: {', '.join(sorted(accepted_keys(cls)))}"
         )
     rep = cls(**params)
     with params_errors(name, source):

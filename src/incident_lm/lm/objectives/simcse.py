@@ -10,7 +10,7 @@ them in full), and exact duplicates are dropped so a report is never its own neg
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,9 +55,11 @@ def _ids(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[int
                      verbose=False)["input_ids"]
 
 
-def contrastive_eval_loss(encoder: torch.nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]],
-                          cfg: SimCSEConfig, seed: int, device: torch.device) -> float:
-    """SimCSE loss on fixed held-out batches with seeded dropout (comparable before/after training)."""
+def seeded_eval_loss(encoder: torch.nn.Module, batches: Sequence[tuple[torch.Tensor, ...]],
+                     loss_fn: Callable[..., torch.Tensor], seed: int, device: torch.device) -> float:
+    """Mean of ``loss_fn(*batch)`` (tensors moved to ``device``) over fixed held-out batches, weighted by batch
+    size, with dropout on and seeded (``seed``; the global generator is left as it was), so before and after
+    training are comparable. NaN without batches; the encoder's mode is restored."""
     if not batches:
         return float("nan")
     was_training = encoder.training
@@ -66,14 +68,22 @@ def contrastive_eval_loss(encoder: torch.nn.Module, batches: Sequence[tuple[torc
     with torch.random.fork_rng(devices=devices), torch.no_grad():
         torch.manual_seed(seed)
         encoder.train()
-        for ids, attn in batches:
-            ids, attn = ids.to(device), attn.to(device)
-            loss = simcse_loss(embed(encoder, ids, attn, cfg.pooling), embed(encoder, ids, attn, cfg.pooling),
-                               cfg.temperature)
-            total += loss.item() * ids.shape[0]
-            n += ids.shape[0]
+        for batch in batches:
+            loss = loss_fn(*(t.to(device) for t in batch))
+            total += loss.item() * batch[0].shape[0]
+            n += batch[0].shape[0]
     encoder.train(was_training)
     return total / n
+
+
+def contrastive_eval_loss(encoder: torch.nn.Module, batches: Sequence[tuple[torch.Tensor, torch.Tensor]],
+                          cfg: SimCSEConfig, seed: int, device: torch.device) -> float:
+    """SimCSE loss on fixed held-out batches with seeded dropout (comparable before/after training)."""
+    def loss(ids: torch.Tensor, attn: torch.Tensor) -> torch.Tensor:
+        return simcse_loss(embed(encoder, ids, attn, cfg.pooling), embed(encoder, ids, attn, cfg.pooling),
+                           cfg.temperature)
+
+    return seeded_eval_loss(encoder, batches, loss, seed, device)
 
 
 class SimCSE(Objective):

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from incident_lm.encoders.hf import pad_batch, pad_id
 from incident_lm.encoders.pooling import embed
 from incident_lm.lm.config import SupConConfig
-from incident_lm.lm.objectives.simcse import SimCSE, _ids
+from incident_lm.lm.objectives.simcse import SimCSE, _ids, seeded_eval_loss
 
 
 def supcon_loss(z: torch.Tensor, labels: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -107,20 +107,7 @@ class SupCon(SimCSE):
         return self._views_loss(ids.to(self.device), attn.to(self.device), y)
 
     def evaluate(self) -> float:
-        if not self.eval_batches:
-            return float("nan")
-        was_training = self.encoder.training
-        devices = [self.device.index or 0] if self.device.type == "cuda" else []
-        total, n = 0.0, 0
-        with torch.random.fork_rng(devices=devices), torch.no_grad():
-            torch.manual_seed(self.seed + 3)
-            self.encoder.train()
-            for ids, attn, y in self.eval_batches:
-                loss = self._views_loss(ids.to(self.device), attn.to(self.device), y)
-                total += loss.item() * ids.shape[0]
-                n += ids.shape[0]
-        self.encoder.train(was_training)
-        return total / n
+        return seeded_eval_loss(self.encoder, self.eval_batches, self._views_loss, self.seed + 3, self.device)
 
     def report(self) -> dict[str, Any]:
         return {"train_reports": len(self.train_ids), "target": self.cfg.target, "classes": len(self.classes)}
