@@ -4,10 +4,11 @@ Measures embedding throughput (docs/s) on realistic incident-like texts (median 
 tail), for: a plain loop (tokenise each batch in input order with padding and truncation, forward,
 mask-mean pool), sentence-transformers' ``encode`` of the same model in float32 (truncating at
 ``--max-length``, where ours also encodes the overflow windows of long texts), our representation in
-float32, and our representation with int8 quantisation.
+float32, in bfloat16 (the default) and with int8 quantisation.
 Repeats are interleaved and the best and median of each are reported (the machine may be shared).
-Also reports the quality cost of int8 (cosine to float32; optionally a downstream probe on the
-MAUDE reports in ``shared/data``) and, with ``--tune-steps``, the training speed of ``tune_lm``.
+Also reports the quality cost of bfloat16 and int8 (cosine to float32; optionally a downstream probe on the
+MAUDE reports in ``shared/data``) and, with ``--tune-steps``, the training speed of ``tune_lm`` in float32 and
+in bfloat16 mixed precision.
 
 Usage (from the repository root)::
 
@@ -142,11 +143,11 @@ def downstream(reps: dict[str, Any], seed: int = 0) -> dict[str, Any]:
     return result
 
 
-def tune_speed(texts: list[str], steps: int, threads: int) -> dict[str, Any]:
+def tune_speed(texts: list[str], steps: int, threads: int, bf16: bool = False) -> dict[str, Any]:
     """Steps/second of both tune_lm phases (MLM, then SimCSE) at the default batch settings.
 
     Runs the stage's own recipe (``incident_lm.lm.recipes.tune``) on the bundled model, on CPU, with the
-    settings' defaults except ``steps`` per phase and 64 held-out reports.
+    settings' defaults except ``steps`` per phase, 64 held-out reports and ``bf16``.
     """
     import tempfile
 
@@ -157,13 +158,14 @@ def tune_speed(texts: list[str], steps: int, threads: int) -> dict[str, Any]:
     from incident_lm.lm.recipes import tune
 
     cfg = TuneConfig.from_section(Section({"threads": threads, "eval_max_reports": 64, "phases": ["mlm", "simcse"],
+                                           "bf16": bf16,
                                            "mlm": {"steps": steps}, "simcse": {"steps": steps}}, "tune_lm"))
     mlm, simcse = cfg.phase("mlm"), cfg.phase("simcse")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         m, cost = tune(cfg, texts, Path(tmp) / "tuned", torch.device("cpu"))
         total = time.perf_counter() - t0
-    return {"steps": steps, "threads": threads, "mlm_batch_size": mlm.batch_size, "mlm_max_length": mlm.max_length,
+    return {"steps": steps, "threads": threads, "bf16": bf16, "mlm_batch_size": mlm.batch_size, "mlm_max_length": mlm.max_length,
             "mlm_steps_per_second": cost["phases"]["mlm"]["steps_per_second"], "simcse_batch_size": simcse.batch_size,
             "simcse_max_length": simcse.max_length,
             "simcse_steps_per_second": cost["phases"]["simcse"]["steps_per_second"],
@@ -178,7 +180,7 @@ def main() -> None:
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--stride", type=int, default=32)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--downstream", action="store_true", help="probe on MAUDE event type (float vs int8)")
+    ap.add_argument("--downstream", action="store_true", help="probe on MAUDE event type (float, int8, bfloat16)")
     ap.add_argument("--tune-steps", type=int, default=0, help="also time tune_lm phases with this many steps")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bert.json"))
     args = ap.parse_args()
@@ -200,6 +202,7 @@ def main() -> None:
         "plain_transformers_loop": PlainLoop(str(default_model_dir()), args.max_length, args.batch_size),
         "bert_float32": build("bert", settings).fit([]),
         "bert_int8": build("bert", {**settings, "quantize": True}).fit([]),
+        "bert_bfloat16": build("bert", {**settings, "dtype": "bfloat16"}).fit([]),
     }
     try:
         systems["sentence_transformers_encode"] = SentenceTransformersEncode(str(default_model_dir()),
@@ -228,12 +231,13 @@ def main() -> None:
                   for name, t in times.items()}
     base = throughput["plain_transformers_loop"]["docs_per_second_best"]
     st = throughput.get("sentence_transformers_encode", {}).get("docs_per_second_median")
-    for name in ("bert_float32", "bert_int8"):
+    for name in ("bert_float32", "bert_int8", "bert_bfloat16"):
         throughput[name]["ratio_to_plain_best"] = round(throughput[name]["docs_per_second_best"] / base, 3)
         if st:  # medians of interleaved repeats: the issue's figure against sentence-transformers
             throughput[name]["ratio_to_sentence_transformers_median"] = round(
                 throughput[name]["docs_per_second_median"] / st, 3)
     cos_q = cosines(outputs["bert_float32"], outputs["bert_int8"])
+    cos_h = cosines(outputs["bert_float32"], outputs["bert_bfloat16"])
     short = n_tokens <= args.max_length - 2
     cos_plain = cosines(outputs["bert_float32"][short], outputs["plain_transformers_loop"][short])
     result: dict[str, Any] = {
@@ -253,13 +257,22 @@ def main() -> None:
                          "cosine_to_float_p01": round(float(np.percentile(cos_q, 1)), 5),
                          "model_bytes_float32": systems["bert_float32"].model_size_bytes,
                          "model_bytes_int8": systems["bert_int8"].model_size_bytes},
+        "bfloat16_quality": {"cosine_to_float_mean": round(float(cos_h.mean()), 5),
+                             "cosine_to_float_min": round(float(cos_h.min()), 5),
+                             "cosine_to_float_p01": round(float(np.percentile(cos_h, 1)), 5),
+                             "model_bytes_bfloat16": systems["bert_bfloat16"].model_size_bytes},
         "float32_vs_plain_on_single_window_texts": {"cosine_min": round(float(cos_plain.min()), 6)},
     }
     if args.downstream:
-        result["downstream_maude_event_type"] = downstream({"bert_float32": systems["bert_float32"],
-                                                            "bert_int8": systems["bert_int8"]})
+        result["downstream_maude_event_type"] = downstream({k: systems[k] for k in (
+            "bert_float32", "bert_int8", "bert_bfloat16")})
     if args.tune_steps:
-        result["tune_lm_speed"] = tune_speed(realistic_texts(2000, seed=1), args.tune_steps, args.threads)
+        tune_texts = realistic_texts(2000, seed=1)
+        result["tune_lm_speed"] = tune_speed(tune_texts, args.tune_steps, args.threads)
+        result["tune_lm_speed_bf16"] = tune_speed(tune_texts, args.tune_steps, args.threads, bf16=True)
+        result["tune_lm_speed_bf16"]["speedup_vs_float32"] = {
+            k: round(result["tune_lm_speed_bf16"][k] / result["tune_lm_speed"][k], 3)
+            for k in ("mlm_steps_per_second", "simcse_steps_per_second")}
     result["machine"]["loadavg_after"] = loadavg()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -121,7 +121,7 @@ def ratio_section(rep: dict | None, ft: dict | None, bert: dict | None) -> list[
         tp = bert["throughput"]
         plain = tp["plain_transformers_loop"]["docs_per_second_best"]
         st = tp.get("sentence_transformers_encode")
-        for name in ("bert_float32", "bert_int8"):
+        for name in ("bert_float32", "bert_bfloat16", "bert_int8"):
             if name in tp:
                 out.append(f"| `bert` {name.split('_')[1]} embedding (best) | "
                            f"{_fmt(tp[name]['docs_per_second_best'])} docs/s | {_fmt(plain)} docs/s (plain "
@@ -136,6 +136,32 @@ def ratio_section(rep: dict | None, ft: dict | None, bert: dict | None) -> list[
     out += ["", f"Machines: represent: {_machine((rep or {}).get('machine'))}; fastText: "
                 f"{_machine((ft or {}).get('machine'))}; BERT: {_machine((bert or {}).get('machine'))}.", ""]
     return out
+
+
+def precision_section(bert: dict | None) -> list[str]:
+    """What float32, bfloat16 and int8 BERT cost in agreement and downstream quality, and the tuning speed."""
+    out = ["## BERT precision: quality and training speed", ""]
+    if not bert:
+        return out + ["Not measured yet: `python bench/bench_bert.py --downstream --tune-steps 8`.", ""]
+    down = bert.get("downstream_maude_event_type", {})
+    out += ["| precision | cosine to float32 (mean / min) | MAUDE event-type probe macro-F1 (5-fold) | model bytes |",
+            "|---|---|---|---|",
+            f"| float32 | 1 / 1 | {_fmt(down.get('bert_float32', {}).get('macro_f1'), 3)} | "
+            f"{_fmt(bert.get('int8_quality', {}).get('model_bytes_float32'))} |"]
+    for name, key, size in (("bfloat16", "bfloat16_quality", "model_bytes_bfloat16"),
+                            ("int8", "int8_quality", "model_bytes_int8")):
+        q = bert.get(key)
+        if q:
+            out.append(f"| {name} | {q['cosine_to_float_mean']:.5f} / {q['cosine_to_float_min']:.5f} | "
+                       f"{_fmt(down.get(f'bert_{name}', {}).get('macro_f1'), 3)} | {_fmt(q.get(size))} |")
+    fp, bf = bert.get("tune_lm_speed"), bert.get("tune_lm_speed_bf16")
+    if fp and bf:
+        out += ["", "| tune_lm phase | float32 steps/s | bfloat16 mixed precision steps/s | speed-up |", "|---|---|---|---|"]
+        for phase in ("mlm", "simcse"):
+            k = f"{phase}_steps_per_second"
+            out.append(f"| {phase} (batch {fp[f'{phase}_batch_size']}, {fp[f'{phase}_max_length']} tokens) | "
+                       f"{_fmt(fp[k], 3)} | {_fmt(bf[k], 3)} | {bf['speedup_vs_float32'][k]:.2f}x |")
+    return out + ["", f"Machine: {_machine(bert.get('machine'))}.", ""]
 
 
 def other_section(synth: dict | None, gpu: list[tuple[str, dict]]) -> list[str]:
@@ -224,6 +250,7 @@ def main() -> None:
              "beside the ratios, which compare contenders in the same run.", ""]
     lines += scale_section(_load(res, "scale.json"))
     lines += ratio_section(_load(res, "represent.json"), _load(res, "fasttext.json"), _load(res, "bert.json"))
+    lines += precision_section(_load(res, "bert.json"))
     lines += fusion_section(_load(res, "fusion_weights.json"))
     dev = sorted(res.glob("review_dev*.json"))
     lines += [line for path in dev for line in review_dev_section(json.loads(path.read_text()))] if dev \

@@ -152,6 +152,25 @@ def test_quantized_is_close_to_float_and_smaller() -> None:
                                   np.vstack([b[5:], b[:5]]))  # int8 is still batch-invariant
 
 
+def test_bfloat16_is_close_to_float_and_pools_in_float32(tmp_path: Path) -> None:
+    texts = SHORT + sentences(10, seed=4, hi=80)
+    flt = build("bert", {"max_length": 64, "stride": 16}).fit([])
+    half = build("bert", {"max_length": 64, "stride": 16, "dtype": "bfloat16"}).fit([])
+    assert next(half._encoder.parameters()).dtype == torch.bfloat16
+    a, b = flt.transform(texts), half.transform(texts)
+    assert b.dtype == np.float32 and b.shape == a.shape
+    cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cos.min() > 0.99 and cos.mean() > 0.995
+    assert not np.array_equal(a, b)  # it did run in bfloat16
+    # bfloat16 vectors are not bit-identical across batchings, but close
+    again = build("bert", {"max_length": 64, "stride": 16, "dtype": "bfloat16", "batch_size": 2}).fit([])
+    np.testing.assert_allclose(again.transform(texts), b, atol=2e-2)
+    half.save(tmp_path / "half")
+    loaded = load(tmp_path / "half")
+    assert loaded.dtype == "bfloat16" and next(loaded._encoder.parameters()).dtype == torch.bfloat16
+    np.testing.assert_array_equal(loaded.transform(texts), b)
+
+
 def test_save_and_load_round_trip(rep: BertRepresentation, tmp_path: Path, model_dir: str) -> None:
     texts = sentences(5, seed=5)
     rep.save(tmp_path / "bert")
@@ -217,6 +236,8 @@ BAD_PARAMS = [
     ({"threads": 0}, "bert.threads"),
     ({"threads": True}, "bert.threads"),
     ({"quantize": "yes"}, "bert.quantize"),
+    ({"dtype": "float16"}, "bert.dtype"),
+    ({"dtype": "bfloat16", "quantize": True}, "bert.dtype"),
     ({"model": 3}, "bert.model"),
     ({"pooling": "sif", "sif_a": 0}, "bert.sif_a"),
     ({"pooling": "sif", "sif_remove_pc": -1}, "bert.sif_remove_pc"),

@@ -250,6 +250,42 @@ def test_simcse_training_lowers_the_contrastive_loss(tokenizer) -> None:
     assert again == pytest.approx(contrastive_eval_loss(encoder, batch, cfg, 2, CPU))
 
 
+def test_contrastive_losses_stay_float32_under_autocast() -> None:
+    from incident_lm.lm.objectives.supcon import supcon_loss
+
+    g = torch.Generator().manual_seed(1)
+    z1, z2 = torch.randn(16, 32, generator=g), torch.randn(16, 32, generator=g)
+    y = torch.arange(16) % 3
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert (z1 @ z2.T).dtype == torch.bfloat16  # autocast is on: a bare product would be bfloat16
+        mixed = simcse_loss(z1, z2, 0.05), supcon_loss(torch.cat([z1, z2]), torch.cat([y, y]), 0.1)
+    plain = simcse_loss(z1, z2, 0.05), supcon_loss(torch.cat([z1, z2]), torch.cat([y, y]), 0.1)
+    for a, b in zip(mixed, plain, strict=True):
+        assert a.dtype == torch.float32 and a.item() == pytest.approx(b.item(), rel=1e-6)
+
+
+def test_bf16_mixed_precision_trains_in_bfloat16_and_keeps_float32_weights(tokenizer) -> None:
+    def run(bf16: bool) -> tuple[dict[str, Any], torch.nn.Module, list[torch.dtype]]:
+        torch.manual_seed(0)
+        model = tiny_mlm(tokenizer)
+        seen: list[torch.dtype] = []
+        model.cls.register_forward_hook(lambda m, i, o: seen.append(o.dtype))
+        cfg = MLMConfig(steps=6, lr=1e-3, batch_size=8, max_length=32, warmup=1, head_warmup=0)
+        out, _ = train_phase(MaskedLM("mlm", cfg, model, tokenizer, CORPUS * 4, CORPUS, seed=0, device=CPU), CPU,
+                             bf16=bf16)
+        return out, model, seen
+
+    mixed, model, seen = run(True)
+    plain, _, seen_plain = run(False)
+    assert seen.count(torch.bfloat16) == 6  # the six training steps' logits were bfloat16 ...
+    assert torch.float32 in seen and set(seen_plain) == {torch.float32}  # ... the held-out losses' float32
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    assert mixed["eval_loss_before"] == plain["eval_loss_before"]  # same model and masks, measured in float32
+    assert mixed["eval_loss_after"] < mixed["eval_loss_before"]
+    assert mixed["eval_loss_after"] == pytest.approx(plain["eval_loss_after"], rel=0.05)
+    assert mixed["train_loss_first"] != plain["train_loss_first"]
+
+
 # --- run configs ----------------------------------------------------------------
 def test_run_config_reads_phases_in_order(tokenizer) -> None:
     cfg = TuneConfig.from_section(Section({

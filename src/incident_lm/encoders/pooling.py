@@ -39,9 +39,14 @@ def embed(encoder: torch.nn.Module, input_ids: torch.Tensor, attention_mask: tor
     """Pooled vectors ``(batch, dim)`` of a padded batch ``(batch, length)`` through ``encoder``.
 
     With ``token_weights`` (a ``(vocab_size,)`` tensor, e.g. IDF or SIF weights of each token id) the
-    tokens are averaged with those weights instead, whatever ``mode`` says.
+    tokens are averaged with those weights instead, whatever ``mode`` says. Pooling runs in float32
+    at least (an encoder in bfloat16 or float16 pools its token vectors as float32).
     """
+    import torch
+
     hidden = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    if hidden.dtype in (torch.bfloat16, torch.float16):
+        hidden = hidden.float()
     if token_weights is not None:
         return weighted_mean_pool(hidden, attention_mask, token_weights[input_ids])
     return pool(hidden, attention_mask, mode)

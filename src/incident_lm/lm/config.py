@@ -143,6 +143,11 @@ class RunConfig:
         same result. Changing it does not change the model.
     phases : tuple of str
         Phase names, in order; each is a sub-section (``objective`` defaults to its name).
+    bf16 : bool
+        bfloat16 mixed precision for the training steps (``torch.autocast``; weights, optimiser state,
+        contrastive similarities and held-out losses stay float32), as ``bf16`` in Hugging Face's
+        ``TrainingArguments``: about 1.7x faster on a CPU with native bfloat16 kernels (AVX-512 BF16, AMX)
+        and on recent GPUs; emulated and slower on other CPUs.
     """
 
     seed: int = param(0, min=0)
@@ -152,6 +157,7 @@ class RunConfig:
     eval_max_reports: int = param(256, min=0)
     checkpoint_every: int = param(0, min=0)
     phases: tuple[str, ...] = ("mlm", "simcse")
+    bf16: bool = False
     phase_configs: tuple[PhaseConfig, ...] = dataclasses.field(default=(), metadata={"internal": True})
 
     @classmethod

@@ -229,7 +229,8 @@ def _set_rng_state(state: dict[str, Any]) -> None:
 def train_phase(objective: Objective, device: torch.device, log_fn: LogFn | None = None, *,
                 checkpoints: Checkpoints | None = None, phase_index: int = 0,
                 resume: dict[str, Any] | None = None,
-                context: Callable[[], dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                context: Callable[[], dict[str, Any]] | None = None,
+                bf16: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train ``objective.module`` in place for ``objective.cfg.steps`` steps.
 
     Parameters
@@ -248,6 +249,9 @@ def train_phase(objective: Objective, device: torch.device, log_fn: LogFn | None
         A checkpoint of this phase to continue from.
     context : callable, optional
         Returns the run-level state stored with each checkpoint (earlier phases' results).
+    bf16 : bool
+        Compute each training loss under bfloat16 autocast (mixed precision); the backward pass,
+        the optimiser and the held-out losses are unchanged.
 
     Returns
     -------
@@ -284,7 +288,8 @@ def train_phase(objective: Objective, device: torch.device, log_fn: LogFn | None
             start = resume["step"]
         for step in range(start, cfg.steps):
             t0 += objective.before_step(step, log_fn)  # evaluation time is not training time
-            loss = objective.loss(next(batches))
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                loss = objective.loss(next(batches))
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in module.parameters() if p.requires_grad], cfg.max_grad_norm)
             opt.step()

@@ -109,7 +109,7 @@ def run_phases(model: torch.nn.Module, tokenizer: Any, texts: Sequence[str], cfg
                                           **given)
         phase_resume = resume if resume and resume["phase"] == i else None
         m, c = train_phase(objective, device, log_fn, checkpoints=checkpoints, phase_index=i, resume=phase_resume,
-                           context=lambda: {"done": done})
+                           context=lambda: {"done": done}, bf16=cfg.bf16)
         if pcfg.objective == "mlm":
             m = with_perplexity(m)
             log.info("%s: held-out loss %.3f -> %.3f (pseudo-perplexity %.1f -> %.1f)", name, m["eval_loss_before"],

@@ -38,8 +38,9 @@ def supcon_loss(z: torch.Tensor, labels: torch.Tensor, temperature: float) -> to
         Mean over anchors with at least one positive of ``-mean_p log softmax_a(cos(z_i, z_a) / t)[p]``,
         the softmax over every other view ``a != i``.
     """
-    z = F.normalize(z.float(), dim=-1)
-    sim = z @ z.T / temperature
+    with torch.autocast(z.device.type, enabled=False):  # float32 similarities, as in simcse_loss
+        z = F.normalize(z.float(), dim=-1)
+        sim = z @ z.T / temperature
     self_mask = torch.eye(len(z), dtype=torch.bool, device=z.device)
     sim = sim.masked_fill(self_mask, float("-inf"))
     log_prob = sim - torch.logsumexp(sim, dim=1, keepdim=True)
