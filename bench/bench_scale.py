@@ -127,6 +127,20 @@ def stage_costs(repo: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def review_summary(repo: Path) -> dict[str, Any] | None:
+    """What the copy's review stage found (``metrics/review.json``): its representation, themes and emerging
+    themes flagged a month, the queue's flagged share and re-report pairs; None when it did not run."""
+    path = repo / "metrics" / "review.json"
+    if not path.exists():
+        return None
+    rec = read_json(path)
+    themes, emerging = rec.get("themes", {}), rec.get("emerging", {})
+    return {"representation": rec.get("representation"), "n_themes": themes.get("n_themes"),
+            "unassigned_share": themes.get("unassigned_share"), "months_tested": emerging.get("months_tested"),
+            "flagged_per_month": emerging.get("flagged_per_month"),
+            "queue_flagged": rec.get("queue", {}).get("flagged"), "duplicate_pairs": rec.get("duplicates", {}).get("pairs")}
+
+
 def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Path,
             earlier: dict[str, Any] | None = None) -> dict[str, Any]:
     """One ``dvc repro report`` on a fresh copy; with ``earlier`` (the record of a failed run whose copy was
@@ -161,7 +175,7 @@ def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Pa
                 r.get("wall_seconds", 0) for r in stages.values()), 1),
             "loadavg_before": before, "loadavg_after": loadavg(), "params": params,
             "machine": environment(PACKAGES), "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "error": error,
-            "stages": stages}
+            "stages": stages, "review": review_summary(repo)}
 
 
 def exponent(ns: list[float], ys: list[float]) -> float | None:

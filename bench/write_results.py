@@ -88,6 +88,21 @@ def scale_section(d: dict[str, Any] | None) -> list[str]:
             or (exps.get(s, {}).get("memory_exponent") or 0) > 1.15]
     out += ["", f"Stages growing faster than N^1.15 in time or memory: {', '.join(f'`{s}`' for s in over) or 'none'}"
             f" (synthetic sizes measured: {', '.join(_fmt(r['n_reports']) for r in synthetic) or 'none'}).", ""]
+    reviewed = [r for r in runs if r.get("review")]
+    if reviewed:
+        out += ["What the review stage found in each run (`metrics/review.json` of the copy; emerging themes are the "
+                "prospective monthly back-test's flags, #12):", "",
+                "| corpus | reports | representation | themes | unassigned | months tested | "
+                "themes flagged a month: median / mean / max | queue flagged | re-report pairs |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for r in reviewed:
+            v = r["review"]
+            f = v.get("flagged_per_month") or {}
+            out.append(f"| {r['corpus']} | {_fmt(r['n_reports'])} | {v.get('representation')} | {_fmt(v.get('n_themes'))} "
+                       f"| {_fmt(v.get('unassigned_share'), 3)} | {_fmt(v.get('months_tested'))} | "
+                       f"{_fmt(f.get('median'), 1)} / {_fmt(f.get('mean'), 2)} / {_fmt(f.get('max'))} | "
+                       f"{_fmt(v.get('queue_flagged'))} | {_fmt(v.get('duplicate_pairs'))} |")
+        out.append("")
     if runs:
         out += [f"Machine of the last run: {_machine(runs[-1].get('machine'))}.", ""]
     return out

@@ -121,9 +121,9 @@ def _corpus_with_emerging(onset: int | None, n_months: int = 60, per_month: int 
     return Z, month, months, ids, np.array(planted)
 
 
-def _signals(Z, month, months, ids, tested=None, n_init=1):
+def _signals(Z, month, months, ids, tested=None, n_init=1, **emerging):
     themes = ThemeConfig(outlier_quantile=0.0, n_init=n_init)
-    cfg = EmergingConfig(farrington=FarringtonConfig(b=3, population_offset=True))
+    cfg = EmergingConfig(farrington=FarringtonConfig(b=3, population_offset=True), **emerging)
     final = fit_themes(Z, themes, seed=0).labels
     return prospective_signals(Z, month, months, ids, final, None, None, themes, cfg, seed=0, tested=tested)
 
@@ -155,6 +155,44 @@ def test_the_back_test_is_prospective() -> None:
     assert list(a["month"].unique()) == [months[44], months[45]]
     pd.testing.assert_frame_equal(a.drop(columns=["_members", "final_theme"]),
                                   b.drop(columns=["_members", "final_theme"]))
+
+
+def test_confirmation_by_another_seed_only_narrows_the_flags_and_keeps_the_emerging_theme() -> None:
+    Z, month, months, ids, planted = _corpus_with_emerging(onset=48, per_month=120)
+    plain = _signals(Z, month, months, ids, n_init=3)
+    sig = _signals(Z, month, months, ids, n_init=3, confirm_seeds=1)
+    # the primary refits and their tests are unchanged; only the flag needs the confirming refit too
+    pd.testing.assert_frame_equal(plain.drop(columns=["flagged", "confirm_q", "top_terms", "_members"]),
+                                  sig.drop(columns=["flagged", "confirm_q", "top_terms", "_members"]))
+    assert plain["confirm_q"].isna().all()
+    passed = sig["alarm"] & (sig["q"] <= 0.02)
+    assert sig["confirm_q"].notna().equals(passed)                       # asked exactly where a theme passed
+    assert sig["flagged"].equals(passed & (sig["confirm_q"] <= 0.02))
+    assert not (sig["flagged"] & ~plain["flagged"]).any()
+    score = score_emerging(sig, set(ids[planted]), sorted({months[m] for m in month[planted]}))
+    assert score["months_to_flag"] is not None and score["months_to_flag"] <= 3, score
+    assert score["rank_at_flag"] == 1
+
+
+def test_a_theme_whose_reports_scatter_in_the_confirming_refit_is_not_confirmed() -> None:
+    """_confirming_q follows the candidate's month-t reports into the other refit: to a theme that alarms (its
+    q), to one that does not (inf), or nowhere (all unassigned there: inf)."""
+    from incident_lm.review.emerging import _confirming_q
+
+    n_months, t = 48, 47
+    month = np.repeat(np.arange(n_months), 30)
+    other = np.where(np.arange(len(month)) % 30 < 2, 0, 1)        # theme 0: 2 reports a month, theme 1: 28
+    other[(month == t) & (np.arange(len(month)) % 30 < 12)] = 0    # theme 0 jumps to 12 at t
+    hist = np.arange(len(month))
+    population = np.bincount(month).astype(float)
+    cfg = FarringtonConfig(b=3, population_offset=True)
+    primary = np.where(np.arange(30) < 12, 5, 6)                     # primary theme 5 = the jump, 6 = the rest
+    q = _confirming_q(primary, [5, 6], (other, np.array([True, True])), hist, month, t, population, cfg)
+    assert np.isfinite(q[0]) and q[0] < 0.01                       # followed into theme 0, which alarms
+    assert q[1] == np.inf                                            # into theme 1, steady: no alarm
+    gone = np.where(month == t, UNASSIGNED, other)
+    q = _confirming_q(primary, [5], (gone, np.array([True, True])), hist, month, t, population, cfg)
+    assert q[0] == np.inf
 
 
 def test_month_index_counts_months_from_the_first_date() -> None:

@@ -5,7 +5,8 @@ For every month ``t`` tested, themes are refitted on the reports received up to 
 ``assign_current`` the fit stops before ``t`` and the month's own reports are assigned), each
 theme's monthly counts over that history are tested at ``t`` against their own past by the improved
 Farrington method (:mod:`incident_lm.review.surveillance`) with the month's total reports as the
-population offset, and the themes' p-values are adjusted across themes by Benjamini-Hochberg. No flag
+population offset, and the themes' p-values are adjusted across themes by Benjamini-Hochberg; with
+``confirm_seeds``, a theme that passes must pass again in refits with other seeds. No flag
 at ``t`` uses a report from after ``t``; no theme exists because later reports formed it.
 
 Themes of different refits are different clusterings: each refitted theme is named after the final
@@ -35,7 +36,7 @@ from incident_lm.review.themes import (
 )
 
 EMERGING_COLUMNS = ("month", "theme", "final_theme", "observed", "expected", "threshold", "p", "q", "alarm",
-                    "flagged", "rank", "top_terms", "report_ids")
+                    "confirm_q", "flagged", "rank", "top_terms", "report_ids")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,14 @@ class EmergingConfig:
         (default False: fit through the month itself). On the development corpus True flagged the
         planted theme a month sooner with fewer false alarms, but on a series with no change it flagged
         more months; left off until a multi-seed evaluation settles it.
+    confirm_seeds : int
+        Refits with other k-means seeds that must agree before a theme is flagged (0: none). A theme
+        that passes the test in a month is looked up in each confirming refit (same reports, same
+        number of themes, seed ``seed + 1``, ``seed + 2``, ...) as the theme holding most of its
+        month's reports; the flag stands only if that theme also raises an alarm with a
+        Benjamini-Hochberg q-value at most ``fdr`` among the confirming refit's themes. A new problem
+        forms a theme whatever the seed; a theme k-means carved out of one month's reports by chance
+        does not. Costs one more refit in the months where something passed.
     months : int or None
         Test only the last this many months that have enough history (None: all of them).
     examples : int
@@ -72,11 +81,12 @@ class EmergingConfig:
     """
 
     n_themes: int | None = param(None, min=2)
-    fdr: float = param(0.05, min=0.0, max=1.0)
+    fdr: float = param(0.02, min=0.0, max=1.0)
     refit_every: int = param(1, min=1)
     n_init: int = param(1, min=1)
     warm_start: bool = False
     assign_current: bool = False
+    confirm_seeds: int = param(0, min=0)
     months: int | None = param(None, min=1)
     examples: int = param(5, min=1)
     farrington: FarringtonConfig = field(default_factory=FarringtonConfig)
@@ -121,6 +131,49 @@ def testable_months(n_months: int, cfg: FarringtonConfig) -> int:
     return min(cfg.min_history, n_months)
 
 
+def _month_tests(labels: np.ndarray, month: np.ndarray, t: int, kept: np.ndarray, population: np.ndarray,
+                 cfg: FarringtonConfig) -> tuple[np.ndarray, list, np.ndarray, np.ndarray]:
+    """Test every kept theme at month ``t``: (theme numbers, Farrington results, p, BH q), over one history."""
+    series = _series(labels, month, t + 1, len(kept))
+    themes = np.flatnonzero(kept)
+    results = [farrington_flexible(series[c], t, population=population, cfg=cfg) for c in themes]
+    p = np.array([r.p for r in results], dtype=float)
+    return themes, results, p, benjamini_hochberg(p)
+
+
+def _refit_like(Z: np.ndarray, hist: np.ndarray, fit_rows: np.ndarray, k: int, theme_cfg: ThemeConfig,
+                n_init: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A refit like the month's own with another seed: ``k`` centres fitted on the same reports, the rest of
+    the history assigned to them. Returns the ``(len(hist),)`` labels of the history and the ``(k,)`` kept
+    mask."""
+    other = fit_themes(Z[fit_rows], dataclasses.replace(theme_cfg, n_init=n_init), seed=seed, n_themes=k)
+    labels = np.full(len(Z), UNASSIGNED, dtype=int)
+    labels[fit_rows] = other.labels
+    fitted = np.zeros(len(Z), dtype=bool)
+    fitted[fit_rows] = True
+    rest = hist[~fitted[hist]]
+    if len(rest):
+        labels[rest] = other.assign(Z[rest])[0]
+    return labels[hist], other.kept
+
+
+def _confirming_q(now_labels: np.ndarray, candidates: list[int], other: tuple[np.ndarray, np.ndarray],
+                  hist: np.ndarray, month: np.ndarray, t: int, population: np.ndarray,
+                  cfg: FarringtonConfig) -> np.ndarray:
+    """For each candidate theme, the q-value in the confirming refit of the theme holding most of its month-``t``
+    reports (``inf`` when that theme raises no alarm or the reports are all unassigned there)."""
+    other_labels, kept = other
+    themes, results, _, q = _month_tests(other_labels, month[hist], t, kept, population, cfg)
+    alarm_q = {int(c): (q[i] if r.alarm else np.inf) for i, (c, r) in enumerate(zip(themes, results, strict=True))}
+    other_now = other_labels[month[hist] == t]
+    out = np.full(len(candidates), np.inf)
+    for j, c in enumerate(candidates):
+        held = other_now[(now_labels == c) & (other_now >= 0)]
+        if len(held):
+            out[j] = alarm_q.get(int(np.bincount(held).argmax()), np.inf)
+    return out
+
+
 def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids: np.ndarray,
                         final_labels: np.ndarray, counts: sp.csr_matrix | None, vocabulary: list[str] | None,
                         theme_cfg: ThemeConfig, cfg: EmergingConfig, seed: int = 0,
@@ -143,7 +196,9 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
     -------
     DataFrame
         Columns :data:`EMERGING_COLUMNS`; ``theme`` is the refit's own theme number, ``final_theme`` the
-        final theme it is named after. Empty when the history is too short for one test.
+        final theme it is named after, ``confirm_q`` the largest q-value of its counterparts in the
+        confirming refits (``inf``: a counterpart raised no alarm; NaN: not asked, because the theme did not
+        pass or ``confirm_seeds`` is 0). Empty when the history is too short for one test.
     """
     n_months = len(months)
     first = testable_months(n_months, cfg.farrington)
@@ -154,6 +209,7 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
     tested = [t for t in tested if first <= t < n_months]
     rows: list[dict] = []
     fit: ThemeFit | None = None
+    fit_rows = np.zeros(0, dtype=int)
     last_fit = -10**9
     labels = np.full(len(Z), UNASSIGNED, dtype=int)
     population_all = np.bincount(month[month >= 0], minlength=n_months).astype(float)
@@ -176,19 +232,23 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
             new = np.flatnonzero(month == t)
             labels[new] = fit.assign(Z[new])[0]
         k = len(fit.kept)
-        series = _series(labels[hist], month[hist], t + 1, k)
         population = population_all[: t + 1]
         names = _final_names(labels[hist], final_labels[hist], k)
-        themes = np.flatnonzero(fit.kept)
-        results = [farrington_flexible(series[c], t, population=population, cfg=cfg.farrington) for c in themes]
-        p = np.array([r.p for r in results], dtype=float)
-        q = benjamini_hochberg(p)
+        themes, results, p, q = _month_tests(labels[hist], month[hist], t, fit.kept, population, cfg.farrington)
         order = np.argsort(np.where(np.isnan(p), np.inf, p), kind="stable")
         rank = np.empty(len(themes), dtype=int)
         rank[order] = np.arange(1, len(themes) + 1)
         now = hist[month[hist] == t]
+        passed = [i for i, r in enumerate(results) if r.alarm and q[i] <= cfg.fdr]
+        confirm_q = np.full(len(themes), np.nan)
+        if passed and cfg.confirm_seeds:
+            confirm_q[passed] = -np.inf
+            for j in range(1, cfg.confirm_seeds + 1):
+                other = _refit_like(Z, hist, fit_rows, k, theme_cfg, cfg.n_init, seed + j)
+                confirm_q[passed] = np.maximum(confirm_q[passed], _confirming_q(
+                    labels[now], [themes[i] for i in passed], other, hist, month, t, population, cfg.farrington))
+        flagged_idx = [i for i in passed if not confirm_q[i] > cfg.fdr]  # NaN: not asked to confirm
         terms: dict[int, list[str]] = {}
-        flagged_idx = [i for i, r in enumerate(results) if r.alarm and q[i] <= cfg.fdr]
         if counts is not None and vocabulary is not None and flagged_idx:
             W = class_tfidf(counts[hist], labels[hist], k)
             for i in flagged_idx:
@@ -198,8 +258,8 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
             rows.append({
                 "month": months[t], "theme": int(c), "final_theme": int(names[c]), "observed": r.observed,
                 "expected": r.expected, "threshold": r.threshold, "p": r.p, "q": q[i], "alarm": bool(r.alarm),
-                "flagged": i in flagged_idx, "rank": int(rank[i]), "top_terms": "; ".join(terms.get(i, [])),
-                "report_ids": " ".join(map(str, ids[members][: cfg.examples])),
+                "confirm_q": confirm_q[i], "flagged": i in flagged_idx, "rank": int(rank[i]),
+                "top_terms": "; ".join(terms.get(i, [])), "report_ids": " ".join(map(str, ids[members][: cfg.examples])),
                 "_members": ids[members],
             })
     frame = pd.DataFrame(rows, columns=[*EMERGING_COLUMNS, "_members"])
