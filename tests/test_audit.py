@@ -174,3 +174,13 @@ def test_without_truth_the_residual_scan_audits_every_artefact(tmp_path: Path, m
     assert "5919" not in json.dumps(res["sample"]) and "900123" not in json.dumps(res["sample"])
     (tmp_path / "params.yaml").write_text("data: {source: raw.csv}\ndeid: {truth: null}\n")
     assert main(args) == 0  # no limit: counted and sampled, not failed
+
+
+def test_svg_geometry_is_not_scanned_but_text_in_a_page_is(tmp_path: Path) -> None:
+    from incident_lm.audit import residual_audit
+    page = ('<html><body><svg><g id="patch_1"><path d="M 0 538.568577 L 675.549062 538.568577 z"/>'
+            '<g transform="translate(0 -421.369881)"></g></svg><p>{}</p></body></html>')
+    (tmp_path / "clean.html").write_text(page.format("Fall in bay 3"))
+    (tmp_path / "leak.html").write_text(page.format("ring NOK on 07700 900123"))
+    assert residual_audit(["clean.html"], base=tmp_path)["hits"] == 0
+    assert residual_audit(["leak.html"], base=tmp_path)["by_type"]["PHONE"] == 1

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from incident_lm.deid import Deidentifier, names, nhs_number_valid, structured
+from incident_lm.deid import DeidConfig, Deidentifier, names, nhs_number_valid, structured
 from incident_lm.deid.score import score_redactions, spans_frame
 
 
@@ -384,3 +384,21 @@ def test_real_text_look_alikes_are_kept(d: Deidentifier, text: str) -> None:
 
 def test_an_address_town_is_not_the_next_sentence(d: Deidentifier) -> None:
     assert found(d, "lives at 12 High Street, Patient fell") == [("ADDRESS", "12 High Street")]
+
+
+@pytest.mark.parametrize(("text", "value", "typ"), [
+    ("pt = Mrs Kowalski, hosp no RBK 447120", "RBK 447120", "HOSPITAL_NUMBER"),  # a trust prefix, then a space
+    ("asked reg to review. hosp# RNA 0023144", "RNA 0023144", "HOSPITAL_NUMBER"),
+    ("label: NOVAK/HARRIET/9434765919/12.12.1950", "12.12.1950", "DATE"),  # a date after a slashed field
+    ("letter sent to old address (9 Heol y Coed) in error", "9 Heol y Coed", "ADDRESS"),  # Welsh: street word first
+    ("address updated to Flat 11, Marlowe Court, 40 Queens Road in March", "Flat 11, Marlowe Court, 40 Queens Road",
+     "ADDRESS"),  # parts found apart are one address
+])
+def test_structured_forms_from_the_blind_dev_half(text: str, value: str, typ: str) -> None:
+    spans = Deidentifier(DeidConfig()).find(text)
+    assert (text.index(value), text.index(value) + len(value), typ) in spans, spans
+
+
+def test_a_slashed_date_piece_of_a_longer_number_is_not_a_date() -> None:
+    spans = Deidentifier(DeidConfig()).find("ref 4/1/12/2020/3 filed")
+    assert not [s for s in spans if s[2] == "DATE"], spans

@@ -198,7 +198,7 @@ def test_a_redacted_keep_string_is_counted() -> None:
 
 def test_evaluate_deidentifier_runs_on_both_sets() -> None:
     r = ev.evaluate_deidentifier(Deidentifier(DeidConfig()), per_form=3)
-    assert set(r) == {"generated", "hard"}
+    assert set(r) == {"generated", "hard", "blind_dev", "blind_heldout"}
     for part in r.values():
         assert set(part["by_type"]) == TYPES
         assert set(part["targets"]) == {"structured_recall", "name_recall", "precision", "eponyms"}
@@ -230,6 +230,27 @@ def test_hard_cases_do_not_fall_below_their_measured_level(scores: dict) -> None
     assert hard["targets"]["eponyms"]["value"] == 0
     assert hard["targets"]["structured_recall"]["value"] >= 0.97
     assert hard["targets"]["name_recall"]["value"] >= 0.78
+
+
+def test_blind_halves_do_not_fall_below_their_measured_level(scores: dict) -> None:
+    """The blind set's halves (see ``evalset.BLIND_DEV``): the held-out half is held at the level measured after
+    the one round of rule changes on the dev half (bench/results/deid_blind.json); neither half may lose
+    precision or redact an eponym."""
+    dev, held = scores["blind_dev"], scores["blind_heldout"]
+    for half in (dev, held):
+        assert half["overall"]["precision"] >= 0.95
+        assert half["targets"]["eponyms"]["value"] == 0
+    assert held["targets"]["structured_recall"]["value"] >= 0.96
+    assert held["targets"]["name_recall"]["value"] >= 0.84
+    assert dev["targets"]["structured_recall"]["value"] >= 0.99
+    assert dev["targets"]["name_recall"]["value"] >= 0.96
+
+
+def test_the_blind_halves_share_no_report() -> None:
+    dev, held = ev.hard_cases(ev.BLIND_DEV), ev.hard_cases(ev.BLIND_HELDOUT)
+    assert len(dev) > 80 and len(held) > 80
+    assert not {c.text for c in dev} & {c.text for c in held}
+    assert sum(len(c.identifiers) for c in held) > 100
 
 
 def test_the_summary_kept_in_metrics_holds_no_identifier_text() -> None:

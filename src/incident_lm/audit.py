@@ -70,12 +70,17 @@ _STYLE_OR_CODE = re.compile(r"<style\b[^>]*>.*?</style>|<script\b(?![^>]*applica
                             re.S | re.I)
 
 
+# vector-graphics geometry: path data, point lists and transforms are numbers the plotting library wrote
+# ("M 0 538.568577 L ..." reads as a phone number to the residual scan), never report text
+_SVG_GEOMETRY = re.compile(r"""\s(?:d|points|transform|viewBox)=(?:"[^"<>]*"|'[^'<>]*')""")
+
+
 def page_text(text: str, html: bool = True) -> str:
     """What of a page can carry report text: without embedded images (base64 payloads, where any short run of
     letters is chance) and, for HTML, without style sheets and scripts (the report's own code: autoescaping
-    keeps report text out of both; JSON data blocks are kept)."""
+    keeps report text out of both; JSON data blocks are kept) and without SVG geometry attributes."""
     text = _DATA_URI.sub(" ", text)
-    return _STYLE_OR_CODE.sub(" ", text) if html else text
+    return _SVG_GEOMETRY.sub(" ", _STYLE_OR_CODE.sub(" ", text)) if html else text
 
 
 def tokens(text: str) -> Iterator[str]:

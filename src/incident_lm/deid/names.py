@@ -133,7 +133,7 @@ _TITLE_RE = re.compile(r"\b" + _TITLE + r"\b\.?\s+(" + _NAME_SEQ + r"|" + _INITI
 # the last word of a multi-word role is enough ("support worker" -> "worker").
 _CAPS_CONTEXT: frozenset[str] = ROLE_WORDS | _TITLE_WORDS | {"pt", "patient", "service", "user"}
 _STAFF_CONTEXT: frozenset[str] = ROLE_WORDS | _TITLE_WORDS
-_CAP_RE = re.compile(r"(?<![\w'\u2019-])(?:" + _INITIAL + r"\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2}")
+_CAP_RE = re.compile(r"(?<![\w'\u2019-])(?:(?<!/)" + _INITIAL + r"\s+)?" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r"){0,2}")
 _TOKEN_IN_SEQ_RE = re.compile(_NAME_TOKEN + r"|" + _U + r"\.?")
 # "KOWALSKI, Abimbola", "SMITH, JOHN", "Smith, John": the record-style surname-first form
 _LETTERS = r"(?:[^\W\d_]|['\u2019-])*[^\W\d_]"
@@ -220,6 +220,41 @@ _BEFORE_ID_RE = re.compile(r"(?<![\w'\u2019-])((?:" + _INITIAL + r"[ \t]+)?(?:" 
 _PT_INITIAL_RE = re.compile(r"(?<![\w'\u2019-])(?i:pt|patient)\.?[ \t]+(" + _U + r"\.[ \t]*" + _NAME_TOKEN + r")")
 
 
+# Names that a label or a phrase says are names, whatever the gazetteer knows:
+# - a form field, often pasted from PAS: "Surname: WHITE  Forename: SANDRA", "Mother: Ewa Zielińska", "NOK: jo";
+# - a naming phrase, the name capitalised or quoted: "prefers 'Tez'", "known as Bunny", "real name Bernice Adeola";
+# - a specimen or wristband label, fields joined by slashes before a number or date: "SMITH/JOHN/3852808413";
+# - a name in brackets straight after a role: "HCA (Grace)", "sister (Marguerite)";
+# - dotted initials in brackets before a role: "J.K. (HCA)".
+_FIELD_LABEL = (r"(?:(?:sur|fore|first|given|family|last|middle|maiden|full|preferred|pt|patient|patients|pt's"
+                r"|patient's)[ \t]?names?|names?|mother|father|nok|next[ \t]+of[ \t]+kin|print(?:ed)?[ \t]+name)")
+_FIELD_RE = re.compile(r"(?<![\w'\u2019-])(?i:" + _FIELD_LABEL + r")[ \t]*[:=][ \t]*")
+_FIELD_WORD_RE = re.compile(r"[^\W\d_]+(?:" + _APOS + r"[^\W\d_]+|-[^\W\d_]+)*\.?")
+_FIELD_LABEL_WORDS = frozenset(_words("""
+surname forename forenames name names first given family last middle maiden full preferred mother father nok next
+dob d.o.b nhs hosp hospital mrn unit address tel phone mobile gp ward bed consultant dob: sex gender age
+"""))
+_NOT_FIELD_VALUES = frozenset(_words("""
+unknown unk n/a na none nil not no tbc withheld redacted aware informed same as above see below blank
+"""))
+_NAMED_RE = re.compile(
+    r"(?<![\w'\u2019-])(?i:known[ \t]+as|goes[ \t]+by|prefers(?:[ \t]+to[ \t]+be[ \t]+called)?|nicknamed"
+    r"|real[ \t]+name(?:[ \t]+(?:is|was))?|(?:first[ \t]+|sur|fore|given[ \t]+|nick)?name[ \t]+(?:is|was)"
+    r"|calls?[ \t]+(?:her|him|them)sel(?:f|ves))[ \t]*[:,]?[ \t]*(?P<q>['\"\u2018\u201c]?)(?=[^\W\d_])")
+_SLASH_LABEL_RE = re.compile(r"(?<![\w/'\u2019-])([^\W\d_]{2,}(?:[-'\u2019][^\W\d_]+)*)/([^\W\d_]{2,}"
+                             r"(?:[-'\u2019][^\W\d_]+)*)/(?=\d{6,}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|[A-Z]{1,3}\d{5,})")
+_ROLE_BRACKET_RE = re.compile(r"(?<![\w'\u2019-])(?i:" + "|".join(
+    re.escape(w) for w in sorted(ROLE_WORDS, key=len, reverse=True)) + r")[ \t]*\([ \t]*(" + _NAME_TOKEN
+    + r"(?:[ \t]+" + _NAME_TOKEN + r"){0,2})[ \t]*\)")
+_INITIALS_ROLE_RE = re.compile(r"(?<![\w.'\u2019-])((?:" + _U + r"\.[ \t]?){2,3})[ \t]*\([ \t]*([^\W\d_]+)[ \t]*\)")
+# name particles joining a name's words: "Seán Ó Murchú", "Pieter van der Berg", "Aoife Ní Bhriain"
+_PARTICLES = r"(?:Ó|Ní|Nic|Mac|Ua|Uí|van|von|der|den|de|da|di|du|del|della|ter|bin|binti|ibn|al|el|ap|ferch)"
+_PARTICLE_RE = re.compile(r"(?:[ \t]+" + _PARTICLES + r"){1,2}[ \t]+" + _NAME_TOKEN)
+_PARTICLE_BEFORE_RE = re.compile(r"(?<![\w'\u2019-])" + _NAME_TOKEN + r"(?:[ \t]+" + _PARTICLES + r"){1,2}[ \t]+$")
+# medical specialties written after a role look like names: "Consultant Geriatrician", "Reg Rheumatologist"
+_SPECIALTY_RE = re.compile(r"(?i)[^\W\d_]+(?:ologist|ician|iatrist|ographer|apist|ologists|icians)")
+
+
 def _typo_variants(word: str) -> set[str]:
     """One dropped or doubled letter inside the word, or two letters after the first swapped: "nure", "nurrse",
     "nruse", "sistre"; not "office" for "officer" (the last letter is never dropped)."""
@@ -255,7 +290,8 @@ def _prev_word(text: str, start: int) -> str:
         return ""
     i = len(stripped) - (stripped[-1] == ".")
     j = i
-    while j > 0 and (stripped[j - 1].isalnum() or stripped[j - 1] == "_"):
+    while j > 0 and (stripped[j - 1].isalnum() or stripped[j - 1] == "_"
+                     or (stripped[j - 1] == "/" and j > 1 and stripped[j - 2].isalpha())):  # "S/N Amber"
         j -= 1
     return stripped[j:].lower() if j < i else ""
 
@@ -352,6 +388,15 @@ class NameFinder:
             m = _INITIALS_BEFORE_RE.search(text, max(0, s - 12), s)
             if m:
                 s = m.start()
+            if text[s].isupper():  # "Seán Ó Murchú", "Pieter van der Berg"
+                m = _PARTICLE_RE.match(text, e)
+                if m:
+                    e = m.end()
+                m = _PARTICLE_BEFORE_RE.search(text, max(0, s - 40), s)
+                if m and m.group()[0].isupper():
+                    s = m.start()
+            if all(_SPECIALTY_RE.fullmatch(w) for w in text[s:e].split()):
+                continue  # "Consultant Geriatrician"
             drop = False
             w0 = max(0, s - 60)
             for pm in _EPONYM_RE.finditer(text, w0, min(n, e + 60)):
@@ -422,6 +467,10 @@ class NameFinder:
             if _prev_word(text, m.start()) in _ARTICLES:
                 continue  # "the Dr." is a role, not a title
             cut = _trim_name(text, m.start(1), m.end(1), title_stop)
+            if not cut and text[m.start(1):m.start(1) + 2] in ("A ", "I ", "A."):  # "Mr A Hussein"
+                rest = _trim_name(text, m.start(1) + 2 + (text[m.start(1) + 2:m.start(1) + 3] == " "), m.end(1),
+                                  title_stop)
+                cut = (m.start(1), rest[1]) if rest else None
             if not cut:
                 continue
             if "." in text[m.start():m.start(1)] and " " not in text[cut[0]:cut[1]].strip() \
@@ -437,6 +486,7 @@ class NameFinder:
         self._find_surname_first(text, spans)
         self._find_before_role(text, spans)
         self._find_before_id_cue(text, spans)
+        self._find_labelled(text, spans)
         if "." in text:
             for m in _GLUED_INITIALS_RE.finditer(text):
                 name = m.group(1)
@@ -509,6 +559,71 @@ class NameFinder:
             start = toks[k - 1].start() if initial else toks[k].start()
             if not self._place_context(text, start, m.end(1), named=True):
                 spans.append((start, m.end(1), "PERSON"))
+
+    def _field_value(self, text: str, pos: int, quoted: bool = False) -> tuple[int, int] | None:
+        """Up to three words from ``pos`` on the same line (a leading title skipped), cut at the first ordinary,
+        role or field-label word ("WHITE  Forename: ..."); None when the first word is not a value."""
+        stop = self._caps_stop_lower
+        end_line = text.find("\n", pos)
+        end_line = len(text) if end_line < 0 else end_line
+        toks: list[tuple[int, int]] = []
+        i = pos
+        while len(toks) < 3:
+            m = _FIELD_WORD_RE.match(text, i, end_line)
+            if not m:
+                break
+            w = m.group().rstrip(".").lower()
+            if not toks and w in _TITLE_WORDS:
+                i = m.end()
+                i += len(text[i:end_line]) - len(text[i:end_line].lstrip(" \t"))
+                continue
+            cap = m.group()[0].isupper()
+            if w in _FIELD_LABEL_WORDS or w in ROLE_WORDS or w in _NOT_FIELD_VALUES or (
+                    w in stop and not (quoted or self._is_name_word(m.group().rstrip(".").title()))) \
+                    or (toks and not cap and text[toks[0][0]].isupper()):
+                break
+            toks.append((m.start(), m.end() - m.group().endswith(".")))
+            gap = text[m.end():end_line]
+            nxt = len(gap) - len(gap.lstrip(" \t"))
+            if nxt == 0 or nxt > 2 or m.group().endswith("."):
+                break  # punctuation, or a wide gap before the next field ("WHITE   Forename")
+            i = m.end() + nxt
+        if not toks or (len(toks) == 1 and toks[0][1] - toks[0][0] < 2):
+            return None
+        return toks[0][0], toks[-1][1]
+
+    def _find_labelled(self, text: str, spans: list[Span]) -> None:
+        """Names a label or a phrase says are names (see ``_FIELD_RE`` and the patterns beside it)."""
+        if ":" in text or "=" in text:
+            for m in _FIELD_RE.finditer(text):
+                cut = self._field_value(text, m.end())
+                if cut:
+                    spans.append((cut[0], cut[1], "PERSON"))
+        low = text.lower()
+        if any(k in low for k in ("known", "goes", "prefer", "name", "call")):
+            for m in _NAMED_RE.finditer(text):
+                quoted = bool(m.group("q"))
+                if not quoted and not (text[m.end()].isupper() and text[m.end() + 1:m.end() + 2].islower()):
+                    continue  # "prefers tea", "known as HIV": unquoted, only a capitalised word
+                cut = self._field_value(text, m.end(), quoted=quoted)
+                if cut and not self._place_context(text, cut[0], cut[1], named=quoted):
+                    spans.append((cut[0], cut[1], "PERSON"))
+        if "/" in text:
+            stop = self._caps_stop_lower
+            for m in _SLASH_LABEL_RE.finditer(text):
+                a, b = m.group(1).lower(), m.group(2).lower()
+                if not ({a, b} & (stop | ROLE_WORDS | _TITLE_WORDS | _FIELD_LABEL_WORDS)):
+                    spans.append((m.start(1), m.end(2), "PERSON"))
+        if "(" in text:
+            stop = self._name_stop
+            for m in _ROLE_BRACKET_RE.finditer(text):
+                words = m.group(1).split()
+                if all(self._is_name_word(w) or w in AMBIGUOUS_FIRST_NAMES or w not in stop for w in words) \
+                        and not any(w.lower() in ROLE_WORDS or _SPECIALTY_RE.fullmatch(w) for w in words):
+                    spans.append((m.start(1), m.end(1), "PERSON"))
+            for m in _INITIALS_ROLE_RE.finditer(text):
+                if m.group(2).lower() in ROLE_WORDS:
+                    spans.append((m.start(1), m.start(1) + len(m.group(1).rstrip()), "PERSON"))
 
     def _is_name_word(self, word: str) -> bool:
         return word in self._first or word in self._surnames or word in AMBIGUOUS_SURNAMES

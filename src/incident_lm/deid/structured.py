@@ -72,14 +72,14 @@ _URL_TRAIL = ".,;:!?)]}'\""
 _SEP = r"(?: {0,3}[-./]? {0,3})"
 _NHS_RE = re.compile(r"(?<![\d+])(\d{3})" + _SEP + r"(\d{3})" + _SEP + r"(\d{4})(?!\d)")
 
-_HOSP_CUE = (r"(?:mrn|m\.r\.n\.?|rxn|crn|hospital\s+(?:no|number|num|id|ref)|hosp\.?\s+(?:no|number)|"
+_HOSP_CUE = (r"(?:mrn|m\.r\.n\.?|rxn|crn|hospital\s+(?:no|number|num|id|ref)|hosp\.?\s*(?:no|number|num|#)|"
              r"unit\s+(?:no|number)|case\s+(?:no|number)|patient\s+(?:id|no|number)|pas\s+(?:no|number|id)|"
              r"k\s+number|trust\s+(?:id|no|number|ref))")
 _HOSP_CUE_KEYS: tuple[str, ...] = ("mrn", "m.r.n", "rxn", "crn", "hosp", "unit", "case", "patient", "pas", "k number",
                                   "trust")
 # the number after a cue: a trust prefix ("RX", "RTH-"), then 5-10 digits, whole or in groups ("12 34 567")
 _HOSP_CUE_RE = re.compile(r"(?i:\b" + _HOSP_CUE + r")\.?\s*[:#]?\s*(?:(?i:is)\s+)?"
-                          r"((?:[A-Za-z][A-Za-z0-9]{0,3})?[-/]?(?:\d{5,10}|\d{1,4}(?:[ -]\d{1,4}){1,4})[A-Za-z]?)(?![\w])")
+                          r"((?:[A-Za-z][A-Za-z0-9]{0,3}[-/]?|[A-Z]{2,4}[ \t])?(?:\d{5,10}|\d{1,4}(?:[ -]\d{1,4}){1,4})[A-Za-z]?)(?![\w])")
 # any record number: 6-10 digits straight after "no." / "number" / "#" ("RTX no. 9367709", "unti no 0748767")
 # (misspellings of "number" included: "nuber", "numer", "numebr")
 _HOSP_NO_RE = re.compile(r"(?i:\b(?:no|num|nu[mbe][a-z]{0,4})\b\.?|#)\s*[:#]?\s*([A-Za-z]{0,2}\d{6,10})(?![\w/])")
@@ -129,6 +129,33 @@ _ADDRESS_LOWER_RE = re.compile(r"(?<![\w/.,-])\d{1,4}[a-z]?,? +(?:[a-z]{3,}(?:-[
                                + trie(_STREET_LOWER) + r"\b")
 _STREET_WORD_RE = re.compile(r"(?i)(?<=\w )" + trie(sorted({w.lower() for w in _STREET})) + r"\b")
 
+# Welsh street names put the street word first: "9 Heol y Coed", "12 Ffordd yr Orsaf", "3 Lôn Las"
+_WELSH_STREET = ("Heol", "Ffordd", "Stryd", "Lôn", "Lon", "Rhodfa", "Cilgant", "Teras", "Maes", "Bryn", "Plas")
+_WELSH_STREET_KEY_RE = re.compile(r"\b" + trie(_WELSH_STREET) + r"\b")
+_ADDRESS_WELSH_RE = re.compile(r"(?<![\w/.,-])\d{1,4}[A-Za-z]?,? +" + trie(_WELSH_STREET)
+                               + r"(?: +(?:y|yr|'r|[A-Z\u00c0-\u0178][\w\u00e0-\u00ff'\u2019-]+)){1,3}\b")
+# the parts of one address found apart ("Flat 11, Marlowe Court, 40 Queens Road"): joined over a comma, with the
+# flat or unit word before the first part
+_ADDRESS_GAP_RE = re.compile(r",? *")
+_FLAT_BEFORE_RE = re.compile(r"(?i:\b(?:flat|apartment|apt|unit|room))\.? *$")
+
+
+def _join_address_parts(text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Address spans joined where only a comma or spaces separate them, each extended back over a directly
+    preceding "Flat"/"Apartment"/"Unit" word."""
+    out: list[tuple[int, int]] = []
+    for a_s, a_e in sorted(parts):
+        if out and (a_s <= out[-1][1] or _ADDRESS_GAP_RE.fullmatch(text, out[-1][1], a_s)):
+            out[-1] = (out[-1][0], max(out[-1][1], a_e))
+        else:
+            out.append((a_s, a_e))
+    for i, (a_s, a_e) in enumerate(out):
+        m = _FLAT_BEFORE_RE.search(text, max(0, a_s - 12), a_s)
+        if m:
+            out[i] = (m.start(), a_e)
+    return out
+
+
 # obfuscated emails: "jane.smith at nhs dot net", "jane[dot]smith[at]nhs[dot]net", "jane.smith (at) nhs.net"
 _OB_AT = r"(?: *[\[({<] *at *[\])}>] *| +at +| *@ *)"
 _OB_DOT = r"(?: *[\[({<] *dot *[\])}>] *| +dot +|\.)"
@@ -151,7 +178,7 @@ _MONTHS = {
 _MONTH = trie(_MONTHS)
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:\d{4}|'\d{2})"
-_DATE_NUM_RE = re.compile(r"(?<![\d/.-])(?<!\d:)(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d]|[/.-]\d)")
+_DATE_NUM_RE = re.compile(r"(?<![\d.-])(?<!\d:)(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d]|[/.-]\d)")
 # day/month without a year, only after a date preposition ("seen on 3/1", "since 23/1"): "5/10" stays a score
 _DATE_DM_RE = re.compile(r"(?i:\b(?:on|since|from|until|till|dated|before|after|by|"
                          r"(?:arranged|booked|planned|scheduled|listed|due)\s+for)\s+)(\d{1,2})/(\d{1,2})(?![\d/]|\.\d)")
@@ -283,6 +310,7 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
     if "ADDRESS" in types:
         # only around street words (rare), not over the whole text; a window reaches back over "Flat 3, 22 ..."
         n, done = len(text), -1
+        addr: list[tuple[int, int]] = []
         for sw in _STREET_WORD_RE.finditer(text):
             if sw.start() < done:
                 continue
@@ -290,14 +318,20 @@ def find_structured(text: str, types: frozenset[str], n_digits: int) -> list[Spa
             for m in _ADDRESS_RE.finditer(text, lo, hi):
                 town = m.group("town")
                 end = m.start("town") - 2 if town and town.split()[0] in _NOT_TOWN else m.end()
-                add((m.start(), end if text[end - 1] != "," else end - 1, "ADDRESS"))
+                addr.append((m.start(), end if text[end - 1] != "," else end - 1))
             for m in _ADDRESS_LOWER_RE.finditer(text, lo, hi):
-                add((m.start(), m.end(), "ADDRESS"))
+                addr.append((m.start(), m.end()))
             done = hi
+        if _WELSH_STREET_KEY_RE.search(text):
+            addr.extend((m.start(), m.end()) for m in _ADDRESS_WELSH_RE.finditer(text))
+        for a_s, a_e in _join_address_parts(text, addr):
+            add((a_s, a_e, "ADDRESS"))
     if "DATE" in types:
         slash, dash, dot = "/" in text, "-" in text, "." in text
         if n_digits >= 3 and (slash or dash or dot):
             for m in _DATE_NUM_RE.finditer(text):
+                if m.start() and text[m.start() - 1] == "/" and m.group(2) == "/":
+                    continue  # a piece of a longer slashed number ("1/12/2020/3"); "SMITH/3852808413/12.12.1950" is not
                 a, b = int(m.group(1)), int(m.group(3))
                 if _valid_dm(a, b) and not (m.group(2) == "." and len(m.group(4)) == 2 and len(m.group(1)) == 1
                                              and len(m.group(3)) == 1):

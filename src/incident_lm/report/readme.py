@@ -156,23 +156,27 @@ def _pct(x: Any) -> str:
 
 def deid_table(deid: Mapping[str, Any], real: Mapping[str, Any] | None = None) -> str:
     """The de-identification figures of ``metrics/deid.json``: recall per type on the synthetic corpus's
-    planted identifiers, on the independent generated set and on the hand-written hard cases, precision,
-    eponyms redacted, the forms that still leak, the residual-risk scan, and (``real``, from
-    ``bench/deid_real_precision.py``) precision on hand-labelled real redactions."""
+    planted identifiers, on the independent generated set, on the hand-written hard cases and on the two halves
+    of the blind set, precision, eponyms redacted, the forms that still leak, the residual-risk scan, and
+    (``real``, from ``bench/deid_real_precision.py``) precision on hand-labelled real redactions."""
     ind = deid.get("independent", {})
-    gen, hard = ind.get("generated", {}), ind.get("hard", {})
+    sets = [(label, name, ind[key]) for key, label, name in (
+        ("generated", "independent: generated forms", "Generated forms"),
+        ("hard", "independent: hard cases", "Hard cases"),
+        ("blind_heldout", "blind: held-out half", "Blind set, held-out half"),
+        ("blind_dev", "blind: dev half", "Blind set, dev half")) if ind.get(key)]
     planted = deid.get("per_type") or {}
-    types = list(dict.fromkeys([*planted, *gen.get("by_type", {}), *hard.get("by_type", {})]))
-    lines = ["| identifier type | planted by the generator | independent: generated forms | independent: hard cases |\n",
-             "|---|---|---|---|\n"]
+    types = list(dict.fromkeys([*planted, *(t for _, _, b in sets for t in b.get("by_type", {}))]))
+    lines = ["| identifier type | planted by the generator | " + " | ".join(label for label, _, _ in sets) + " |\n",
+             "|---|---|" + "---|" * len(sets) + "\n"]
 
     def cell(block: Mapping[str, Any], t: str, key: str = "recall") -> str:
         v = block.get(t)
         return "–" if not v else f"{_pct(v.get(key))} (n={v.get('n', v.get('n_truth', '?'))})"
 
     for t in types:
-        lines.append(f"| {t} | {cell(planted, t)} | {cell(gen.get('by_type', {}), t)} | "
-                     f"{cell(hard.get('by_type', {}), t)} |\n")
+        lines.append(f"| {t} | {cell(planted, t)} | "
+                     + " | ".join(cell(b.get("by_type", {}), t) for _, _, b in sets) + " |\n")
     ov = deid.get("overall") or {}
 
     def targets(block: Mapping[str, Any]) -> str:
@@ -180,19 +184,21 @@ def deid_table(deid: Mapping[str, Any], real: Mapping[str, Any] | None = None) -
         return ", ".join(f"{k.replace('_', ' ')} {v['value']} ({'met' if v['pass'] else '**not met**'}, target "
                          f"{v['target']})" for k, v in tg.items())
 
+    def both(block: Mapping[str, Any]) -> str:
+        o = block.get("overall", {})
+        return f"{_pct(o.get('recall'))} / {_pct(o.get('precision'))}"
+
     lines.append(f"| **all** (recall / precision) | {_pct(ov.get('recall'))} / {_pct(ov.get('precision'))} | "
-                 f"{_pct(gen.get('overall', {}).get('recall'))} / {_pct(gen.get('overall', {}).get('precision'))} | "
-                 f"{_pct(hard.get('overall', {}).get('recall'))} / {_pct(hard.get('overall', {}).get('precision'))} |\n")
+                 + " | ".join(both(b) for _, _, b in sets) + " |\n")
     out = "".join(lines) + "\n"
-    for name, block in (("Generated forms", gen), ("Hard cases", hard)):
-        if block:
-            out += (f"{name} ({block.get('n_cases')} cases, {block.get('n_identifiers')} identifiers): "
-                    f"{targets(block)}.\n")
-    for name, block in (("generated", gen), ("hard cases", hard)):
+    for _, name, block in sets:
+        out += (f"{name} ({block.get('n_cases')} cases, {block.get('n_identifiers')} identifiers): "
+                f"{targets(block)}.\n")
+    for _, name, block in sets:
         leaks = [f"`{f}` {v['recall']:.2f}" for f, v in sorted(block.get("by_form", {}).items(),
                                                                 key=lambda kv: (kv[1]["recall"], kv[0]))
                  if v["recall"] < 1]
-        out += f"\nForms that still leak ({name}, recall below 1): {', '.join(leaks) or 'none'}.\n"
+        out += f"\nForms that still leak ({name.lower()}, recall below 1): {', '.join(leaks) or 'none'}.\n"
     res = deid.get("residual")
     if res:
         out += (f"\nResidual-risk scan of the {res.get('n_reports')} kept reports: {res.get('hits')} identifier-"
