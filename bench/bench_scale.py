@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python bench/bench_scale.py [--sizes 10000 100000 1000000] [--lm-sizes 10000 50000] [--vaers]
+    python bench/bench_scale.py [--sizes 10000 100000 1000000] [--lm-sizes 10000 50000] [--vaers [--vaers-lm]]
                                 [--workdir DIR] [--set key=value ...] [--out bench/results/scale.json]
 
 For each size N the repository (tracked and untracked-but-not-ignored files, as a fresh clone has them) is
@@ -10,7 +10,9 @@ copied into ``--workdir``/synthetic-N, ``synthetic.n_reports`` is set to N, and 
 there. Sizes not in ``--lm-sizes`` leave the transformer representations (``bert``, ``bert_tuned``) and the
 tuning stage out of that copy's ``dvc.yaml``: on two CPU cores they would take hours at 100k reports (GPU
 figures: ``bench/gpu_run.py``). ``--vaers`` adds one run on ``../shared/data/vaers-1990-1996`` (all years,
-the README's VAERS params). ``--set section.key=value`` (YAML value) changes a param in every copy.
+the README's VAERS params; ``--vaers-lm`` keeps the transformer rows in it). Each run also records what the
+review stage found and the copy's ``metrics/compare.json`` (every representation against TF-IDF with paired
+CIs). ``--set section.key=value`` (YAML value) changes a param in every copy.
 
 Each stage writes its own cost record (``metrics/cost/**.json``: wall and CPU seconds, peak RSS of the stage's
 process); they are collected per run with the machine, library versions and load average. Runs are merged
@@ -175,7 +177,9 @@ def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Pa
                 r.get("wall_seconds", 0) for r in stages.values()), 1),
             "loadavg_before": before, "loadavg_after": loadavg(), "params": params,
             "machine": environment(PACKAGES), "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "error": error,
-            "stages": stages, "review": review_summary(repo)}
+            "stages": stages, "review": review_summary(repo),
+            "compare": read_json(repo / "metrics" / "compare.json") if (repo / "metrics" / "compare.json").exists()
+            else None}
 
 
 def exponent(ns: list[float], ys: list[float]) -> float | None:
@@ -205,6 +209,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--lm-sizes", type=int, nargs="*", default=[10_000, 50_000])
     ap.add_argument("--vaers", action="store_true", help="also run on ../shared/data/vaers-1990-1996")
+    ap.add_argument("--vaers-lm", action="store_true",
+                    help="with --vaers: keep the transformer rows (tune_lm, bert, bert_tuned) in the VAERS run")
     ap.add_argument("--workdir", default=str(ROOT / ".bench-scale"))
     ap.add_argument("--set", dest="assign", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--keep", action="store_true", help="keep each run's copy (default: removed after the run)")
@@ -221,7 +227,7 @@ def main() -> None:
     if args.vaers:
         if not VAERS.exists():
             raise SystemExit(f"--vaers: {VAERS} not found")
-        plan.append(("vaers", None, False))
+        plan.append(("vaers", None, args.vaers_lm))
     for corpus, n, with_lm in plan:
         params = json.loads(json.dumps(extra))
         if corpus == "synthetic":

@@ -103,9 +103,35 @@ def scale_section(d: dict[str, Any] | None) -> list[str]:
                        f"{_fmt(f.get('median'), 1)} / {_fmt(f.get('mean'), 2)} / {_fmt(f.get('max'))} | "
                        f"{_fmt(v.get('queue_flagged'))} | {_fmt(v.get('duplicate_pairs'))} |")
         out.append("")
+    for r in runs:
+        out += compare_table(r)
     if runs:
         out += [f"Machine of the last run: {_machine(runs[-1].get('machine'))}.", ""]
     return out
+
+
+def compare_table(run: dict[str, Any]) -> list[str]:
+    """Every representation of one scale run against the baseline (its copy's ``metrics/compare.json``)."""
+    cmp = run.get("compare")
+    if not cmp or run["corpus"] == "synthetic":  # the default corpus's table is the README's, from metrics/
+        return []
+    base, targets = cmp.get("baseline", "tfidf"), cmp.get("targets") or []
+    out = [f"Representations on {run['corpus']} ({_fmt(run['n_reports'])} reports, `dvc repro` of the copy; probe "
+           f"macro-F1 with its 95% CI, Δ the paired bootstrap difference from `{base}` on the same test reports):", "",
+           "| representation | " + " | ".join(f"{t} macro-F1 (CI) | {t} Δ vs {base} (CI) | {t} V-measure | {t} P@k"
+                                            for t in targets) + " |",
+           "|---|" + "---|---|---|---|" * len(targets)]
+    for name, row in cmp.get("representations", {}).items():
+        cells = [f"`{name}`"]
+        for t in targets:
+            e = row.get(t) or {}
+            ci = e.get("macro_f1_ci") or [None, None]
+            dci = e.get(f"vs_{base}_ci") or [None, None]
+            cells += [f"{_fmt(e.get('macro_f1'), 3)} ({_fmt(ci[0], 3)}–{_fmt(ci[1], 3)})",
+                      f"{e[f'vs_{base}_diff']:+.3f} ({dci[0]:+.3f}, {dci[1]:+.3f})" if f"vs_{base}_diff" in e else "–",
+                      _fmt(e.get("v_measure"), 3), _fmt(e.get("precision_at_k"), 3)]
+        out.append("| " + " | ".join(cells) + " |")
+    return out + [""]
 
 
 def ratio_section(rep: dict | None, ft: dict | None, bert: dict | None) -> list[str]:
