@@ -119,8 +119,41 @@ class SupConConfig(SimCSEConfig):
     target: str = "category"
 
 
+@dataclass(frozen=True)
+class ClassifyConfig(PhaseConfig):
+    """Fine-tuning of the whole encoder as a classifier of the training labels (cross-entropy through a
+    cosine-softmax head whose class vectors start at the frozen encoder's class means; the head is discarded
+    and the representation reads the tuned encoder). Labels come from the training split only.
+
+    Parameters
+    ----------
+    target : str
+        The label column of the split to classify (e.g. ``category``).
+    pooling : {"mean", "cls"}
+        How a report's vector is read from the token vectors (use the ``bert`` representation's).
+    scale : float
+        Inverse softmax temperature on the cosines.
+    class_weight : {"balanced", "none"}
+        ``balanced`` weighs each class alike in the loss (as macro-F1 does).
+    init_sample : int
+        Training reports encoded to place the head's class vectors at their class means.
+    """
+
+    objective: str = "classify"
+    steps: int = param(120, min=0)
+    lr: float = param(5e-5, min=0.0, max=1.0)
+    batch_size: int = param(32, min=1)
+    max_length: int = param(128, min=8)
+    target: str = "category"
+    pooling: Literal["mean", "cls"] = "mean"
+    scale: float = param(20.0, min=1e-3, max=1000.0)
+    class_weight: Literal["balanced", "none"] = "balanced"
+    init_sample: int = param(2000, min=1)
+
+
 #: Objective name -> its settings class.
-PHASE_CONFIGS: dict[str, type[PhaseConfig]] = {"mlm": MLMConfig, "simcse": SimCSEConfig, "supcon": SupConConfig}
+PHASE_CONFIGS: dict[str, type[PhaseConfig]] = {"mlm": MLMConfig, "simcse": SimCSEConfig, "supcon": SupConConfig,
+                                               "classify": ClassifyConfig}
 
 
 @dataclass(frozen=True)

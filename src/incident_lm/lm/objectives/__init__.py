@@ -16,9 +16,10 @@ __all__ = ["Objective", "objectives"]
 
 def objectives() -> dict[str, type[Objective]]:
     """The objectives by name (imported on use: they import torch)."""
+    from incident_lm.lm.objectives.classify import Classify
     from incident_lm.lm.objectives.mlm import MaskedLM
     from incident_lm.lm.objectives.simcse import SimCSE
     from incident_lm.lm.objectives.supcon import SupCon
 
-    return {"mlm": MaskedLM, "simcse": SimCSE, "supcon": SupCon}
+    return {"mlm": MaskedLM, "simcse": SimCSE, "supcon": SupCon, "classify": Classify}
 
