@@ -22,8 +22,7 @@ from incident_lm.encoders.pooling import embed
 from incident_lm.lm.config import ClassifyConfig
 from incident_lm.lm.loop import BatchStream
 from incident_lm.lm.objectives.base import Objective
-from incident_lm.lm.objectives.simcse import _ids
-from incident_lm.lm.objectives.supcon import _unique_labelled
+from incident_lm.lm.objectives.supcon import labelled_ids
 
 
 class CosineClassifier(torch.nn.Module):
@@ -70,23 +69,15 @@ class Classify(Objective):
         super().__init__(name, cfg, model, tokenizer, train_texts, eval_texts, seed, device)
         self.encoder = model.base_model
         self._pad = pad_id(tokenizer)
-        texts, labels = _unique_labelled(train_texts, train_labels)
-        self.classes = sorted(set(labels) | {str(y) for y in eval_labels})
-        index = {c: i for i, c in enumerate(self.classes)}
-        self.train_ids = _ids(tokenizer, texts, cfg.max_length)
-        self.train_labels = np.array([index[y] for y in labels], dtype=np.int64)
+        self.classes, self.train_ids, self.train_labels, self.eval_batches = labelled_ids(
+            tokenizer, train_texts, train_labels, eval_texts, eval_labels, cfg.max_length, cfg.batch_size,
+            self._pad)
         counts = np.bincount(self.train_labels, minlength=len(self.classes)).astype(np.float64)
         if cfg.class_weight == "balanced":  # each class weighs alike, as macro-F1 does
             w = np.where(counts > 0, counts.sum() / (len(self.classes) * np.maximum(counts, 1)), 0.0)
         else:
             w = np.ones(len(self.classes))
         self.class_weights = torch.as_tensor(w, dtype=torch.float32)
-        e_texts, e_labels = _unique_labelled(eval_texts, eval_labels)
-        eval_ids = _ids(tokenizer, e_texts, cfg.max_length)
-        e_y = np.array([index[y] for y in e_labels], dtype=np.int64)
-        self.eval_batches = [(*pad_batch(eval_ids[s:s + cfg.batch_size], self._pad),
-                              torch.as_tensor(e_y[s:s + cfg.batch_size]))
-                             for s in range(0, len(eval_ids), cfg.batch_size)]
         dim = int(self.encoder.config.hidden_size)
         self.net = CosineClassifier(self.encoder, len(self.classes), dim, cfg.pooling, cfg.scale).to(device)
         self._init_head()

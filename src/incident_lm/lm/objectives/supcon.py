@@ -60,6 +60,33 @@ def _unique_labelled(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[
     return list(seen), list(seen.values())
 
 
+def labelled_ids(tokenizer: Any, train_texts: Sequence[str], train_labels: Sequence[str], eval_texts: Sequence[str],
+                 eval_labels: Sequence[str], max_length: int, batch_size: int, pad: int, min_batch: int = 1
+                 ) -> tuple[list[str], list[list[int]], np.ndarray, list[tuple[torch.Tensor, ...]]]:
+    """The token ids and class indices of distinct labelled training reports, and fixed held-out batches.
+
+    Returns
+    -------
+    classes : list of str
+        Sorted labels of the training and held-out reports (class index = position).
+    train_ids : list of list of int
+    train_y : int array, shape (n_train,)
+    eval_batches : list of (ids, attention, labels) tensors
+        ``batch_size`` held-out reports each; batches smaller than ``min_batch`` are left out.
+    """
+    texts, labels = _unique_labelled(train_texts, train_labels)
+    classes = sorted(set(labels) | {str(y) for y in eval_labels})
+    index = {c: i for i, c in enumerate(classes)}
+    train_ids = _ids(tokenizer, texts, max_length)
+    train_y = np.array([index[y] for y in labels], dtype=np.int64)
+    e_texts, e_labels = _unique_labelled(eval_texts, eval_labels)
+    eval_ids = _ids(tokenizer, e_texts, max_length)
+    e_y = np.array([index[y] for y in e_labels], dtype=np.int64)
+    eval_batches = [(*pad_batch(eval_ids[s:s + batch_size], pad), torch.as_tensor(e_y[s:s + batch_size]))
+                    for s in range(0, len(eval_ids), batch_size) if len(eval_ids[s:s + batch_size]) >= min_batch]
+    return classes, train_ids, train_y, eval_batches
+
+
 class SupCon(SimCSE):
     """Supervised contrastive tuning of the run's encoder on the training labels of ``cfg.target``.
 
@@ -79,18 +106,9 @@ class SupCon(SimCSE):
         super(SimCSE, self).__init__(name, cfg, model, tokenizer, train_texts, eval_texts, seed, device)
         self.encoder = model.base_model
         self._pad = pad_id(tokenizer)
-        texts, labels = _unique_labelled(train_texts, train_labels)
-        self.classes = sorted(set(labels) | {str(y) for y in eval_labels})
-        index = {c: i for i, c in enumerate(self.classes)}
-        self.train_ids = _ids(tokenizer, texts, cfg.max_length)
-        self.train_labels = np.array([index[y] for y in labels], dtype=np.int64)
-        e_texts, e_labels = _unique_labelled(eval_texts, eval_labels)
-        eval_ids = _ids(tokenizer, e_texts, cfg.max_length)
-        e_y = np.array([index[y] for y in e_labels], dtype=np.int64)
-        self.eval_batches = [(*pad_batch(eval_ids[s:s + cfg.batch_size], self._pad),
-                              torch.as_tensor(e_y[s:s + cfg.batch_size]))
-                             for s in range(0, len(eval_ids), cfg.batch_size)
-                             if len(eval_ids[s:s + cfg.batch_size]) >= 2]
+        self.classes, self.train_ids, self.train_labels, self.eval_batches = labelled_ids(
+            tokenizer, train_texts, train_labels, eval_texts, eval_labels, cfg.max_length, cfg.batch_size,
+            self._pad, min_batch=2)
 
     def check_trainable(self) -> None:
         if len(self.train_ids) < 2:
