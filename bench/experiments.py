@@ -45,12 +45,19 @@ def compare_row(rep: str, rev: str | None) -> dict[str, Any]:
         return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True,
                               check=True).stdout
 
+    def cost(stage: str) -> float | None:
+        try:
+            return json.loads(read(f"metrics/cost/{stage}.json")).get("wall_seconds")
+        except (OSError, subprocess.CalledProcessError, json.JSONDecodeError):
+            return None
+
     compare = json.loads(read("metrics/compare.json"))
     params = yaml.safe_load(read("params.yaml"))
     if rep not in compare.get("representations", {}):
         raise SystemExit(f"{rev or 'workspace'}: metrics/compare.json has no row for {rep!r}")
+    costs = {stage: cost(stage) for stage in ("tune_lm", f"represent/{rep}", f"evaluate/{rep}")}
     return {"row": compare["representations"][rep], "baseline": compare.get("baseline"),
-            "targets": compare.get("targets"), "params": params.get(rep), "rev": rev}
+            "targets": compare.get("targets"), "params": params.get(rep), "rev": rev, "costs": costs}
 
 
 def main() -> None:
@@ -70,6 +77,9 @@ def main() -> None:
         t0 = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, check=True)
         seconds[name] = time.perf_counter() - t0
+    out = ROOT / "bench" / "results" / f"experiments_{args.name}.json"
+    if args.skip_run and out.exists():  # keep the wall seconds measured when the experiments ran
+        seconds = {r["experiment"]: r["seconds"] for r in json.loads(out.read_text())["rows"] if r.get("seconds")}
     revs = exp_revs()
     table = [{"experiment": "baseline (committed params)", "set": [], **compare_row(args.rep, None)}]
     for name, *sets in args.exp:
@@ -77,7 +87,6 @@ def main() -> None:
             raise SystemExit(f"no experiment named {name!r} (dvc exp show)")
         table.append({"experiment": name, "set": sets, "seconds": seconds.get(name), **compare_row(args.rep,
                                                                                                   revs[name])})
-    out = ROOT / "bench" / "results" / f"experiments_{args.name}.json"
     out.write_text(json.dumps({"name": args.name, "representation": args.rep, "rows": table,
                                "machine": environment()}, indent=2) + "\n")
     print(f"wrote {out}")

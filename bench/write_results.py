@@ -241,10 +241,12 @@ def experiments_section(d: dict[str, Any]) -> list[str]:
     base = rows[0].get("baseline") or "tfidf"
     out = [f"## Experiments `{d['name']}`: `{rep}` under other params (`bench/experiments.py`)", "",
            f"Each row is a `dvc exp run` of the pipeline's own stages (represent, evaluate, compare) with the params "
-           f"shown; Δ is the paired bootstrap difference from `{base}` on the same test reports.", "",
+           f"shown; Δ is the paired bootstrap difference from `{base}` on the same test reports. Costs are the stages' "
+           f"wall seconds in that run (tune_lm, the representation's represent stage) and the whole `dvc exp run`'s "
+           f"(empty where the table was made from experiments run earlier).", "",
            "| experiment | params set | " + " | ".join(f"{t} macro-F1 | Δ vs {base} (95% CI)" for t in targets)
-           + f" | {targets[0] if targets else ''} V-measure | P@k |",
-           "|---|---|" + "---|---|" * len(targets) + "---|---|"]
+           + f" | {targets[0] if targets else ''} V-measure | P@k | tune_lm s | `{rep}` represent s | run s |",
+           "|---|---|" + "---|---|" * len(targets) + "---|---|---|---|---|"]
     for r in rows:
         cells = [r["experiment"], ", ".join(f"`{s}`" for s in r["set"]) or "–"]
         for t in targets:
@@ -253,7 +255,9 @@ def experiments_section(d: dict[str, Any]) -> list[str]:
             cells += [_fmt(e.get("macro_f1"), 3),
                       f"{e[f'vs_{base}_diff']:+.3f} ({ci[0]:+.3f}, {ci[1]:+.3f})" if f"vs_{base}_diff" in e else "–"]
         e0 = r["row"].get(targets[0]) or {} if targets else {}
-        cells += [_fmt(e0.get("v_measure"), 3), _fmt(e0.get("precision_at_k"), 3)]
+        costs = r.get("costs") or {}
+        cells += [_fmt(e0.get("v_measure"), 3), _fmt(e0.get("precision_at_k"), 3), _fmt(costs.get("tune_lm"), 0),
+                  _fmt(costs.get(f"represent/{rep}"), 0), _fmt(r.get("seconds"), 0)]
         out.append("| " + " | ".join(cells) + " |")
     return out + ["", _machine(d.get("machine")), ""]
 
