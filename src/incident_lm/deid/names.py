@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from incident_lm.deid.config import Span
+from incident_lm.deid.structured import trie
 
 GAZETTEER = Path(__file__).resolve().parent / "gazetteer"
 
@@ -234,6 +235,7 @@ _FIELD_LABEL_WORDS = frozenset(_words("""
 surname forename forenames name names first given family last middle maiden full preferred mother father nok next
 dob d.o.b nhs hosp hospital mrn unit address tel phone mobile gp ward bed consultant dob: sex gender age
 """))
+_GAP_RE = re.compile(r"[ \t]*")
 _NOT_FIELD_VALUES = frozenset(_words("""
 unknown unk n/a na none nil not no tbc withheld redacted aware informed same as above see below blank
 """))
@@ -243,8 +245,7 @@ _NAMED_RE = re.compile(
     r"|calls?[ \t]+(?:her|him|them)sel(?:f|ves))[ \t]*[:,]?[ \t]*(?P<q>['\"\u2018\u201c]?)(?=[^\W\d_])")
 _SLASH_LABEL_RE = re.compile(r"(?<![\w/'\u2019-])([^\W\d_]{2,}(?:[-'\u2019][^\W\d_]+)*)/([^\W\d_]{2,}"
                              r"(?:[-'\u2019][^\W\d_]+)*)/(?=\d{6,}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|[A-Z]{1,3}\d{5,})")
-_ROLE_BRACKET_RE = re.compile(r"(?<![\w'\u2019-])(?i:" + "|".join(
-    re.escape(w) for w in sorted(ROLE_WORDS, key=len, reverse=True)) + r")[ \t]*\([ \t]*(" + _NAME_TOKEN
+_ROLE_BRACKET_RE = re.compile(r"(?<![\w'\u2019-])(?i:" + trie(ROLE_WORDS) + r")[ \t]*\([ \t]*(" + _NAME_TOKEN
     + r"(?:[ \t]+" + _NAME_TOKEN + r"){0,2})[ \t]*\)")
 _INITIALS_ROLE_RE = re.compile(r"(?<![\w.'\u2019-])((?:" + _U + r"\.[ \t]?){2,3})[ \t]*\([ \t]*([^\W\d_]+)[ \t]*\)")
 # name particles joining a name's words: "Seán Ó Murchú", "Pieter van der Berg", "Aoife Ní Bhriain"
@@ -574,8 +575,7 @@ class NameFinder:
                 break
             w = m.group().rstrip(".").lower()
             if not toks and w in _TITLE_WORDS:
-                i = m.end()
-                i += len(text[i:end_line]) - len(text[i:end_line].lstrip(" \t"))
+                i = _GAP_RE.match(text, m.end(), end_line).end()
                 continue
             cap = m.group()[0].isupper()
             if w in _FIELD_LABEL_WORDS or w in ROLE_WORDS or w in _NOT_FIELD_VALUES or (
@@ -583,11 +583,9 @@ class NameFinder:
                     or (toks and not cap and text[toks[0][0]].isupper()):
                 break
             toks.append((m.start(), m.end() - m.group().endswith(".")))
-            gap = text[m.end():end_line]
-            nxt = len(gap) - len(gap.lstrip(" \t"))
-            if nxt == 0 or nxt > 2 or m.group().endswith("."):
+            i = _GAP_RE.match(text, m.end(), end_line).end()
+            if i - m.end() not in (1, 2) or m.group().endswith("."):
                 break  # punctuation, or a wide gap before the next field ("WHITE   Forename")
-            i = m.end() + nxt
         if not toks or (len(toks) == 1 and toks[0][1] - toks[0][0] < 2):
             return None
         return toks[0][0], toks[-1][1]
