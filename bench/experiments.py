@@ -11,6 +11,11 @@ represent and evaluate stages rerun with those params and ``compare`` tests it a
 own paired bootstrap. The rows of ``--rep`` in each experiment's ``metrics/compare.json`` (and the baseline
 commit's, as the first row) go to ``bench/results/experiments_<name>.json``; ``bench/write_results.py`` tabulates
 them in ``bench/results.md``. The experiments stay as DVC experiment refs: ``dvc exp show --md``.
+
+``--enable NAME`` switches on an optional block of ``dvc.yaml`` (``# >>> NAME`` ... ``# <<< NAME``, e.g. the
+``fusion_lm`` representation) for the experiments only: the workspace's ``dvc.yaml`` is rewritten for the runs, so
+each experiment commit records the DAG it ran, and put back afterwards. The baseline row is then left out when the
+committed ``metrics/compare.json`` has no row for ``--rep``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 import yaml
 from common import environment
+from dvcfile import enable_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,21 +73,32 @@ def main() -> None:
     ap.add_argument("--exp", nargs="+", action="append", required=True, metavar="NAME KEY=VALUE",
                     help="an experiment: its name, then its -S overrides")
     ap.add_argument("--skip-run", action="store_true", help="only tabulate experiments that already ran")
+    ap.add_argument("--enable", action="append", default=[], metavar="NAME",
+                    help="an optional dvc.yaml block switched on for the experiments (repeatable)")
     args = ap.parse_args()
     seconds: dict[str, float] = {}
-    for name, *sets in args.exp:
-        if args.skip_run:
-            continue
-        cmd = ["dvc", "exp", "run", "--temp", "-n", name, *[a for s in sets for a in ("-S", s)], "compare"]
-        print("+", " ".join(cmd), flush=True)
-        t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, check=True)
-        seconds[name] = time.perf_counter() - t0
+    dvc_yaml = ROOT / "dvc.yaml"
+    original = dvc_yaml.read_text()
+    try:
+        if args.enable and not args.skip_run:
+            dvc_yaml.write_text(enable_blocks(original, args.enable))
+        for name, *sets in args.exp:
+            if args.skip_run:
+                continue
+            cmd = ["dvc", "exp", "run", "--temp", "-n", name, *[a for s in sets for a in ("-S", s)], "compare"]
+            print("+", " ".join(cmd), flush=True)
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, check=True)
+            seconds[name] = time.perf_counter() - t0
+    finally:
+        dvc_yaml.write_text(original)
     out = ROOT / "bench" / "results" / f"experiments_{args.name}.json"
     if args.skip_run and out.exists():  # keep the wall seconds measured when the experiments ran
         seconds = {r["experiment"]: r["seconds"] for r in json.loads(out.read_text())["rows"] if r.get("seconds")}
     revs = exp_revs()
-    table = [{"experiment": "baseline (committed params)", "set": [], **compare_row(args.rep, None)}]
+    committed = json.loads((ROOT / "metrics" / "compare.json").read_text()).get("representations", {})
+    table = ([{"experiment": "baseline (committed params)", "set": [], **compare_row(args.rep, None)}]
+             if args.rep in committed or not args.enable else [])
     for name, *sets in args.exp:
         if name not in revs:
             raise SystemExit(f"no experiment named {name!r} (dvc exp show)")

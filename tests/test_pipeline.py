@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from bench.dvcfile import enable_blocks
 from incident_lm.report.html import SECTIONS, external_references
 from tests.browser import open_page
 from tests.conftest import ROOT, env, sh
@@ -343,7 +344,7 @@ def test_exp_run_on_fasttext_param_reruns_only_fasttext_stages(pipeline_repo: Pa
 def test_readme_recipe_for_a_bert_trained_from_scratch(pipeline_repo: Path) -> None:
     """README "A BERT trained from scratch": uncomment the two marked blocks of dvc.yaml, then dvc repro."""
     dvc_yaml = pipeline_repo / "dvc.yaml"
-    dvc_yaml.write_text(uncomment_scratch(dvc_yaml.read_text()))
+    dvc_yaml.write_text(enable_blocks(dvc_yaml.read_text(), ["bert_scratch", "train_scratch_lm"]))
     params = yaml.safe_load((pipeline_repo / "params.yaml").read_text())
     params["scratch_lm"].update(eval_max_reports=16, model={
         "vocab_size": 300, "hidden_size": 32, "layers": 1, "heads": 2, "intermediate_size": 64, "max_length": 64},
@@ -358,19 +359,21 @@ def test_readme_recipe_for_a_bert_trained_from_scratch(pipeline_repo: Path) -> N
     assert changed_stages(pipeline_repo) == set()
 
 
-def uncomment_scratch(text: str) -> str:
-    """dvc.yaml with the lines between the ``# >>> `` and ``# <<< `` markers uncommented."""
-    out, inside = [], False
-    for line in text.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith("# >>> "):
-            inside = True
-            continue
-        if stripped.startswith("# <<< "):
-            inside = False
-            continue
-        if inside:
-            indent = line[:len(line) - len(stripped)]
-            line = indent + stripped.removeprefix("# ")
-        out.append(line)
-    return "\n".join(out) + "\n"
+def test_readme_recipe_for_fusion_with_the_tuned_transformer(pipeline_repo: Path) -> None:
+    """README "Fusion with the fine-tuned transformer": uncomment the fusion_lm line of dvc.yaml, then dvc repro.
+    The fused representation reads tune_lm's model, so it is compared like the others and reruns when tune_lm does."""
+    dvc_yaml = pipeline_repo / "dvc.yaml"
+    dvc_yaml.write_text(enable_blocks(dvc_yaml.read_text(), ["fusion_lm"]))
+    out = sh(["dvc", "repro"], pipeline_repo)
+    assert {"represent@fusion_lm", "evaluate@fusion_lm", "compare"} <= ran(out)
+    assert "tune_lm" not in ran(out)  # the tuned model is reused, not retrained
+    reps = json.loads((pipeline_repo / "metrics" / "compare.json").read_text())["representations"]
+    row = reps["fusion_lm"]
+    assert row["dim"] == reps["tfidf"]["dim"] + 384  # TF-IDF's columns beside the tuned MiniLM's 384
+    lo, hi = row["category"]["vs_tfidf_ci"]
+    assert lo <= row["category"]["vs_tfidf_diff"] <= hi  # tested against TF-IDF like any other row
+    assert changed_stages(pipeline_repo) == set()
+    dag = sh(["dvc", "dag", "--dot", "evaluate@fusion_lm"], pipeline_repo).stdout
+    assert '"tune_lm" -> "represent@fusion_lm"' in dag
+
+
