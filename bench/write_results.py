@@ -262,6 +262,33 @@ def experiments_section(d: dict[str, Any]) -> list[str]:
     return out + ["", _machine(d.get("machine")), ""]
 
 
+def label_noise_section(d: dict[str, Any] | None) -> list[str]:
+    out = ["## Probe error against the labels the text was written from (`bench/label_noise.py`)", ""]
+    if not d:
+        return out + ["Not yet run.", ""]
+    base = d["baseline"]
+    out += ["The synthetic generator writes each report from one category and harm grade, then codes the label a "
+            "reporter would pick (`synthetic.label_noise` of categories moved to a neighbouring one; harm graded "
+            "up or down by each organisation's bias). The same test predictions of the committed run, rescored "
+            "against the written labels. Ceiling: macro-F1 against the coded labels of a classifier that always "
+            "names the written label. \"label's errors\": share of a representation's errors (against the coded "
+            "labels) where the coded label is noise and the prediction is the written label.", ""]
+    for target, t in d["targets"].items():
+        c = t["ceiling"]
+        out += [f"**{target}** ({t['n_test']:,} test reports, {t['noisy_share']:.1%} coded differently from the "
+                f"text): ceiling macro-F1 {c['macro_f1']:.3f} ({c['ci'][0]:.3f}–{c['ci'][1]:.3f}), accuracy "
+                f"{c['accuracy']:.3f}.", "",
+                f"| representation | macro-F1, coded labels | macro-F1, written labels | Δ vs {base}, written "
+                "(95% CI) | label's errors |", "|---|---|---|---|---|"]
+        for name, r in t["rows"].items():
+            vs = r.get("vs_baseline_written")
+            out.append(f"| `{name}` | {r['macro_f1_coded']:.3f} | {r['macro_f1_written']:.3f} | "
+                       + (f"{vs['diff']:+.3f} ({vs['ci'][0]:+.3f}, {vs['ci'][1]:+.3f})" if vs else "baseline")
+                       + f" | {r['errors_on_noisy_labels_predicting_written']:.2f} |")
+        out.append("")
+    return out + [_machine(d.get("machine")), ""]
+
+
 def review_dev_section(d: dict[str, Any] | None) -> list[str]:
     out = ["## Emerging-theme settings on development corpora (`bench/review_dev.py`)", ""]
     if not d:
@@ -316,6 +343,7 @@ def main() -> None:
     lines += ratio_section(_load(res, "represent.json"), _load(res, "fasttext.json"), _load(res, "bert.json"))
     lines += precision_section(_load(res, "bert.json"))
     lines += fusion_section(_load(res, "fusion_weights.json"))
+    lines += label_noise_section(_load(res, "label_noise.json"))
     lines += deid_blind_section(_load(res, "deid_blind.json"))
     dev = sorted(res.glob("review_dev*.json"))
     lines += [line for path in dev for line in review_dev_section(json.loads(path.read_text()))] if dev \

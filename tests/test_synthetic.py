@@ -325,7 +325,8 @@ def test_write_corpus_writes_all_files_atomically(tmp_path: Path, small: Corpus)
     (out / "stale.txt").write_text("old")
     write_corpus(small, out)
     assert sorted(p.name for p in out.iterdir()) == [
-        "README.txt", "duplicates.csv", "emerging.csv", "identifiers.csv", "incidents.csv", "novel.csv"]
+        "README.txt", "duplicates.csv", "emerging.csv", "identifiers.csv", "incidents.csv", "labels_true.csv",
+        "novel.csv"]
     readme = (out / "README.txt").read_text()
     assert "SYNTHETIC" in readme and "incident-lm" in readme and "Seed: 5" in readme
     back = pd.read_csv(out / "incidents.csv", dtype=str, keep_default_na=False)
@@ -335,6 +336,8 @@ def test_write_corpus_writes_all_files_atomically(tmp_path: Path, small: Corpus)
     assert all(text.at[row.RP01, row.field][row.start:row.end] == row.value for row in ids.itertuples())
     assert list(pd.read_csv(out / "duplicates.csv").columns) == ["RP01_a", "RP01_b"]
     assert list(pd.read_csv(out / "emerging.csv").columns) == ["RP01", "month"]
+    labels = pd.read_csv(out / "labels_true.csv", dtype=str, keep_default_na=False)
+    assert list(labels.columns) == ["RP01", "category", "harm"] and list(labels.RP01) == list(back.RP01)
     assert not [p for p in tmp_path.rglob(".*") if p.name.startswith(".synthetic")]
 
 
@@ -408,3 +411,21 @@ def test_from_section_reads_every_key() -> None:
 def test_bad_params_name_the_key(data: dict, key: str) -> None:
     with pytest.raises(ParamsError, match=re.escape(f"'{key}'")):
         SyntheticConfig.from_section(_section(data))
+
+
+def test_true_labels_differ_from_coded_by_the_noise(big: Corpus) -> None:
+    """labels_true holds the labels the text was written from: coded categories differ from them on about
+    label_noise of the regular reports (always to a listed neighbour), and the emerging theme is a device fault."""
+    r = big.reports.merge(big.labels, on="RP01", validate="one_to_one")
+    assert len(r) == len(big.reports)
+    emerging = r.RP01.isin(big.emerging.RP01)
+    regular = r[~emerging & ~r.RP01.isin(big.novel.RP01) & ~r.RP01.isin(big.duplicates.RP01_b)]
+    flipped = regular[regular.category != regular.IN05_LVL1]
+    assert abs(len(flipped) / len(regular) - big.config.label_noise) < 0.02
+    assert all(c in v.NEIGHBOURS[t] for c, t in zip(flipped.IN05_LVL1, flipped.category, strict=True))
+    assert set(r.category[emerging]) == {v.DEVICE}
+    assert set(r.harm) <= set(v.HARM_LEVELS) and 0.8 < (r.harm == r.PD09).mean() < 1.0
+    clean = generate_corpus(SyntheticConfig(n_reports=500, seed=1, label_noise=0.0))
+    plain = clean.reports.merge(clean.labels, on="RP01")
+    plain = plain[~plain.RP01.isin(clean.emerging.RP01)]
+    assert (plain.category == plain.IN05_LVL1).all()

@@ -224,6 +224,9 @@ class Corpus:
         Planted re-reports: RP01_a (original), RP01_b (re-report).
     novel : DataFrame
         Planted novel-incident reports: RP01, type.
+    labels : DataFrame
+        The labels each report's text was written from, before coding noise: RP01, category, harm (the coded
+        labels in ``reports`` differ by ``label_noise`` and the organisations' harm-coding bias).
     config : SyntheticConfig
         The config that produced it.
     """
@@ -233,6 +236,7 @@ class Corpus:
     emerging: pd.DataFrame
     duplicates: pd.DataFrame
     novel: pd.DataFrame
+    labels: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["RP01", "category", "harm"]))
     config: SyntheticConfig = field(default_factory=SyntheticConfig)
 
 
@@ -979,7 +983,15 @@ def generate_corpus(cfg: SyntheticConfig | None = None) -> Corpus:
     duplicates = duplicates.sort_values("RP01_a", kind="stable").reset_index(drop=True)
     novel = pd.DataFrame({"RP01": rp01[n_reg + n_em:n_reg + n_em + n_nov], "type": nov_type.astype(str)})
     novel = novel.sort_values("RP01", kind="stable").reset_index(drop=True)
-    return Corpus(reports, identifiers.astype({"start": int, "end": int}), emerging, duplicates, novel, cfg)
+    # the labels the text was written from: a re-report's are its original's; the emerging theme is a device fault
+    true_cat = np.concatenate([reg.true_cat, emc.true_cat, nvc.true_cat, reg.true_cat[src]])
+    true_harm = np.concatenate([reg.true_harm, emc.true_harm, nvc.true_harm, reg.true_harm[src]])
+    labels = pd.DataFrame({
+        "RP01": rp01[order],
+        "category": np.array(v.CATEGORIES, dtype=object)[true_cat[order]],
+        "harm": np.array(v.HARM_LEVELS, dtype=object)[true_harm[order]],
+    })
+    return Corpus(reports, identifiers.astype({"start": int, "end": int}), emerging, duplicates, novel, labels, cfg)
 
 
 _README = """SYNTHETIC DATA - NOT REAL PATIENT SAFETY INCIDENTS
@@ -1010,6 +1022,8 @@ duplicates.csv   planted near-duplicate re-reports: RP01_a original, RP01_b
 novel.csv        planted rare novel incidents, types written nowhere else in the
                  corpus (an MRI projectile, crossed medical gas outlets, ...):
                  RP01, type ({n_novel} rows)
+labels_true.csv  the category and degree of harm each report's text was written
+                 from, before the coding noise below: RP01, category, harm
 
 Category labels carry deliberate coding noise (label_noise) and harm grades an
 organisation-level coding bias, as real reporter coding does.
@@ -1045,6 +1059,7 @@ def write_corpus(corpus: Corpus, out_dir: str | Path) -> Path:
         write_csv(corpus.emerging, tmp / "emerging.csv")
         write_csv(corpus.duplicates, tmp / "duplicates.csv")
         write_csv(corpus.novel, tmp / "novel.csv")
+        write_csv(corpus.labels, tmp / "labels_true.csv")
         write_text(tmp / "README.txt", _README.format(
             seed=cfg.seed, params=_yaml_lines(cfg.to_dict()), n_reports=len(corpus.reports),
             n_ident=len(corpus.identifiers), n_emerging=len(corpus.emerging), n_dup=len(corpus.duplicates),
