@@ -151,9 +151,41 @@ class ClassifyConfig(PhaseConfig):
     init_sample: int = param(2000, min=1)
 
 
+@dataclass(frozen=True)
+class TSDAEConfig(PhaseConfig):
+    """TSDAE (Wang, Reimers & Gurevych 2021): a denoising auto-encoder of sentence vectors. Words of a report are
+    deleted at random; the encoder pools the damaged report into one vector; a decoder (a causal BERT with
+    cross-attention to that vector alone, discarded after training) reconstructs the original report.
+
+    Parameters
+    ----------
+    del_ratio : float
+        Probability of deleting each word (all its word pieces) of a report; at least one word is kept.
+    pooling : {"mean", "cls"}
+        How the report's vector is read from the token vectors (the paper uses ``cls``; use the ``bert``
+        representation's to train the vector it reads).
+    tie_encoder_decoder : bool
+        The decoder shares the encoder's embeddings and layers (its cross-attention and prediction head are its
+        own), as in the paper; otherwise it starts as a copy of the encoder.
+    """
+
+    objective: str = "tsdae"
+    steps: int = param(60, min=0)
+    lr: float = param(3e-5, min=0.0, max=1.0)
+    batch_size: int = param(8, min=1)
+    max_length: int = param(128, min=8)
+    del_ratio: float = param(0.6, min=0.0, max=1.0)
+    pooling: Literal["mean", "cls"] = "cls"
+    tie_encoder_decoder: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.del_ratio < 1.0:
+            raise ValueError(f"del_ratio: must be below 1 (every word deleted), got {self.del_ratio}")
+
+
 #: Objective name -> its settings class.
 PHASE_CONFIGS: dict[str, type[PhaseConfig]] = {"mlm": MLMConfig, "simcse": SimCSEConfig, "supcon": SupConConfig,
-                                               "classify": ClassifyConfig}
+                                               "classify": ClassifyConfig, "tsdae": TSDAEConfig}
 
 
 @dataclass(frozen=True)

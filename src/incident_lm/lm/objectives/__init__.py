@@ -20,6 +20,7 @@ def objectives() -> dict[str, type[Objective]]:
     from incident_lm.lm.objectives.mlm import MaskedLM
     from incident_lm.lm.objectives.simcse import SimCSE
     from incident_lm.lm.objectives.supcon import SupCon
+    from incident_lm.lm.objectives.tsdae import TSDAE
 
-    return {"mlm": MaskedLM, "simcse": SimCSE, "supcon": SupCon, "classify": Classify}
+    return {"mlm": MaskedLM, "simcse": SimCSE, "supcon": SupCon, "classify": Classify, "tsdae": TSDAE}
 
