@@ -196,3 +196,46 @@ def test_bench_results_page_is_written_from_its_json_records(tmp_path: Path) -> 
     text = out.read_text()
     assert "## Fusion weight on held-out training reports" in text and "Chosen dense weight" in text
     assert "## Experiments `label_aware`" in text and "| supcon-240 |" in text
+
+
+def test_experiments_block_is_generated_from_the_experiment_records() -> None:
+    """Every dvc exp variant of bench/results/experiments_*.json is in the README's table, as make readme writes it."""
+    from incident_lm.report.readme import experiments_table
+
+    records = [json.loads(p.read_text()) for p in sorted((ROOT / "bench" / "results").glob("experiments_*.json"))]
+    if not records:
+        pytest.skip("bench/experiments.py has not been run yet")
+    block = named_block(README, "experiments")
+    assert block == named_block(replace_named(README, "experiments", experiments_table(records)), "experiments"), \
+        "run `make readme` after bench/experiments.py"
+    for d in records:
+        for r in d["rows"]:
+            if r["set"]:
+                assert f"| {d['name']}: {r['experiment']} | `{d['representation']}` |" in block
+
+
+def test_experiments_table_leaves_out_baseline_rows_and_marks_missing_figures() -> None:
+    from incident_lm.report.readme import experiments_table
+
+    row = {"category": {"macro_f1": 0.6, "vs_tfidf_diff": -0.1, "vs_tfidf_ci": [-0.12, -0.08], "v_measure": 0.4}}
+    d = {"name": "n", "representation": "bert_tuned", "rows": [
+        {"experiment": "baseline (committed params)", "set": [], "row": row, "targets": ["category"]},
+        {"experiment": "x", "set": ["a.b=1"], "row": row, "targets": ["category"], "baseline": "tfidf",
+         "costs": {"tune_lm": 99.6}}]}
+    table = experiments_table([d])
+    assert "baseline (committed" not in table
+    assert "| n: x | `bert_tuned` | `a.b=1` | 0.600 | -0.100 (-0.120, -0.080) | 0.400 | – | 100 |" in table
+    assert experiments_table([]).startswith("No experiment")
+
+
+def test_label_noise_block_is_generated_from_its_record() -> None:
+    from incident_lm.report.readme import label_noise_table
+
+    path = ROOT / "bench" / "results" / "label_noise.json"
+    if not path.exists():
+        pytest.skip("bench/label_noise.py has not been run yet")
+    d = json.loads(path.read_text())
+    block = named_block(README, "label-noise")
+    assert block == named_block(replace_named(README, "label-noise", label_noise_table(d)), "label-noise"), \
+        "run `make readme` after bench/label_noise.py"
+    assert "**ceiling**" in block and f"`{d['baseline']}`" in block

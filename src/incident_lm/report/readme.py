@@ -1,6 +1,7 @@
 """Regenerate the README's generated blocks from the committed metrics (never typed by hand): the results table
 (``metrics/compare.json``), the review figures (``metrics/review.json``), the run's cost per stage
-(``metrics/cost/``) and the report's plotting benchmark (``bench/results/report_libs.json``).
+(``metrics/cost/``), the report's plotting benchmark (``bench/results/report_libs.json``), the ``dvc exp``
+variants (``bench/results/experiments_*.json``) and the label-noise analysis (``bench/results/label_noise.json``).
 
 Usage: ``python -m incident_lm.report.readme [README.md [metrics/compare.json [metrics/cost/represent]]]``
 """
@@ -122,6 +123,68 @@ def scale_table(scale: Mapping[str, Any], represent: Mapping[str, Any] | None = 
     return text
 
 
+def _diff_ci(e: Mapping[str, Any], base: str) -> str:
+    if f"vs_{base}_diff" not in e:
+        return "–"
+    lo, hi = e[f"vs_{base}_ci"]
+    return f"{e[f'vs_{base}_diff']:+.3f} ({lo:+.3f}, {hi:+.3f})"
+
+
+def experiments_table(records: list[Mapping[str, Any]]) -> str:
+    """Every ``dvc exp`` variant of ``bench/results/experiments_*.json`` (``bench/experiments.py``) in one table:
+    per experiment its representation, the params it set, each target's probe macro-F1 and paired difference from
+    the baseline, the primary target's V-measure and P@k, and the tuning stage's wall seconds."""
+    rows = [(d, r) for d in records for r in d["rows"] if r["set"]]  # baseline rows are the committed table's
+    if not rows:
+        return "No experiment has been run yet (`bench/experiments.py`).\n"
+    targets = next((r.get("targets") for _, r in rows if r.get("targets")), None) or ["category"]
+    base = next((r.get("baseline") for _, r in rows if r.get("baseline")), None) or "tfidf"
+    lines = ["| experiment | row | params set | " + " | ".join(f"{t} macro-F1 | Δ vs {base} (95% CI)" for t in targets)
+             + f" | {targets[0]} V-measure | {targets[0]} P@10 | tune_lm s |\n",
+             "|---|---|---|" + "---|---|" * len(targets) + "---|---|---|\n"]
+    for d, r in rows:
+        cells = [f"{d['name']}: {r['experiment']}", f"`{d['representation']}`", ", ".join(f"`{s}`" for s in r["set"])]
+        for t in targets:
+            e = r["row"].get(t) or {}
+            cells += [f"{e['macro_f1']:.3f}" if "macro_f1" in e else "–", _diff_ci(e, base)]
+        e0 = r["row"].get(targets[0]) or {}
+        tune = (r.get("costs") or {}).get("tune_lm")
+        cells += [f"{e0['v_measure']:.3f}" if e0.get("v_measure") is not None else "–",
+                  f"{e0['precision_at_k']:.3f}" if e0.get("precision_at_k") is not None else "–",
+                  f"{tune:.0f}" if tune else "–"]
+        lines.append("| " + " | ".join(cells) + " |\n")
+    return "".join(lines)
+
+
+def label_noise_table(d: Mapping[str, Any]) -> str:
+    """``bench/results/label_noise.json`` (``bench/label_noise.py``): per target the noise ceiling, then each
+    representation's probe macro-F1 against the coded and the written labels and its paired difference from the
+    baseline against the written labels."""
+    base, targets = d["baseline"], d["targets"]
+    names = list(next(iter(targets.values()))["rows"])
+    head = "| representation | " + " | ".join(
+        f"{t} macro-F1, coded | {t} macro-F1, written | {t} Δ vs {base}, written (95% CI)" for t in targets)
+    lines = [head + " |\n", "|---|" + "---|---|---|" * len(targets) + "\n"]
+    ceil = ["**ceiling**: the written label itself"]
+    for t in targets.values():
+        c = t["ceiling"]
+        ceil += [f"{c['macro_f1']:.3f} ({c['ci'][0]:.3f}–{c['ci'][1]:.3f})", "1.000", "–"]
+    lines.append("| " + " | ".join(ceil) + " |\n")
+    for name in names:
+        cells = [f"`{name}`"]
+        for t in targets.values():
+            r = t["rows"].get(name)
+            if r is None:
+                cells += ["–"] * 3
+                continue
+            vs = r.get("vs_baseline_written")
+            cells += [f"{r['macro_f1_coded']:.3f}", f"{r['macro_f1_written']:.3f}",
+                      f"{vs['diff']:+.3f} ({vs['ci'][0]:+.3f}, {vs['ci'][1]:+.3f})" if vs else "baseline"]
+        lines.append("| " + " | ".join(cells) + " |\n")
+    noisy = ", ".join(f"{k} {t['noisy_share']:.1%}" for k, t in targets.items())
+    return "".join(lines) + f"\nTest reports coded differently from their text: {noisy}.\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(argv if argv is not None else sys.argv[1:])
     readme_path, compare_path, cost_dir = args + list(DEFAULTS[len(args):])
@@ -146,6 +209,11 @@ def main(argv: list[str] | None = None) -> None:
         rep = bench / "represent.json"
         readme = replace_named(readme, "scale", scale_table(read_json(bench / "scale.json"),
                                                             read_json(rep) if rep.exists() else None))
+    records = [read_json(p) for p in sorted(bench.glob("experiments_*.json"))]
+    if records:
+        readme = replace_named(readme, "experiments", experiments_table(records))
+    if (bench / "label_noise.json").exists():
+        readme = replace_named(readme, "label-noise", label_noise_table(read_json(bench / "label_noise.json")))
     write_text(readme_path, readme)
 
 
