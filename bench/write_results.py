@@ -289,6 +289,41 @@ def label_noise_section(d: dict[str, Any] | None) -> list[str]:
     return out + [_machine(d.get("machine")), ""]
 
 
+def deid_ner_section(d: dict[str, Any] | None) -> list[str]:
+    out = ["## Offline NER beside the name rules (`bench/deid_ner_candidates.py`)", ""]
+    if not d:
+        return out + ["Not yet run.", ""]
+    variants = d["variants"]
+    out += [f"Question: {d['question']} spaCy {d['environment'].get('spacy')} with "
+            f"`{d['model_provenance']['package']}` {d['model_provenance']['version']} (installed beside the project "
+            "for this measurement only; presidio's only PERSON recogniser is the same model). The blind held-out "
+            "half is scored in aggregate only. Each cell: strict PERSON recall / PERSON precision / eponyms "
+            "redacted.", "",
+            "| variant | " + " | ".join(f"{s} ({d['sets'][s][next(iter(variants))]['n_names']} names)"
+                                       for s in d["sets"]) + " |",
+            "|---|" + "---|" * len(d["sets"])]
+    for v, what in variants.items():
+        cells = [f"{v}: {what}"]
+        for s in d["sets"].values():
+            r = s[v]
+            cells.append(f"{r['recall']:.3f} / {r['person_precision']:.2f} / {r['eponyms_redacted']}")
+        out.append("| " + " | ".join(cells) + " |")
+    fx, sample = d["real_fixture"], d["real_sample"]
+    judged = sample.get("judged", {})
+    out += ["", f"Real public narratives: on the hand-checked fixture ({fx['n_texts']} texts) precision of all "
+            "redactions " + ", ".join(f"{v} {fx[v]['precision']:.3f}" for v in variants if v in fx)
+            + f"; on a random {sample['n_texts']:,} VAERS/MAUDE texts, PERSON spans added beyond the rules: "
+            + ", ".join(f"{v} {n}" for v, n in sample["person_spans_beyond_rules"].items())
+            + (", of which hand-judged names: " + ", ".join(
+                f"{v} {j['names']} of {j['n_judged']}" for v, j in judged.items()) if judged else "") + ".",
+            f"Throughput on one thread ({d['throughput_1_thread']['n_texts']:,} real texts): rules "
+            f"{d['throughput_1_thread']['rules']['texts_per_s_cpu']:,.0f} texts/s; with the NER component "
+            f"{d['throughput_1_thread']['slowdown_ner_only']:.0f}x slower, with the full spaCy pipeline "
+            f"{d['throughput_1_thread']['slowdown_full_pipeline']:.0f}x. Installed size of spaCy and the model: "
+            f"{d['install_size']['spacy_stack_with_model_mib']:.0f} MiB.", "", f"Reading: {d['reading']}", ""]
+    return out
+
+
 def review_dev_section(d: dict[str, Any] | None) -> list[str]:
     out = ["## Emerging-theme settings on development corpora (`bench/review_dev.py`)", ""]
     if not d:
@@ -345,6 +380,7 @@ def main() -> None:
     lines += fusion_section(_load(res, "fusion_weights.json"))
     lines += label_noise_section(_load(res, "label_noise.json"))
     lines += deid_blind_section(_load(res, "deid_blind.json"))
+    lines += deid_ner_section(_load(res, "deid_ner_candidates.json"))
     dev = sorted(res.glob("review_dev*.json"))
     lines += [line for path in dev for line in review_dev_section(json.loads(path.read_text()))] if dev \
         else review_dev_section(None)
