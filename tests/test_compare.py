@@ -240,3 +240,20 @@ def test_load_results_refuses_a_stale_file(tmp_path: Path, results: dict) -> Non
     write_json(tmp_path / "metrics" / "removed.json", results["tfidf"]["metrics"])
     with pytest.raises(DataError, match=r"removed\.json: representation 'removed' has no counterpart"):
         load_results(tmp_path / "results", tmp_path / "metrics")
+
+
+def test_cluster_spread_and_ari_carried_and_shown(results: dict) -> None:
+    res = dict(results)
+    m = metrics(0.4, 0.25, 100)
+    m["cluster"]["category"].update({"v_measure_std": 0.012, "ari_mean": 0.111, "ari_std": 0.004})
+    res["seeded"] = {"predictions": res["count"]["predictions"], "metrics": m}
+    s = compare(res, baseline="tfidf", n_boot=20)
+    e = s["representations"]["seeded"]["category"]
+    assert (e["v_measure"], e["v_measure_std"], e["ari"], e["ari_std"]) == (0.25, 0.012, 0.111, 0.004)
+    assert "ari" not in s["representations"]["tfidf"]["category"]  # older metrics without ARI: none invented
+    table = results_table(s)
+    assert "V-measure (± sd) | category ARI (± sd)" in table.splitlines()[0]
+    row = next(line for line in table.splitlines() if line.startswith("| `seeded`"))
+    assert "| 0.250 (± 0.012) | 0.111 (± 0.004) | 100 |" in row
+    tfidf = next(line for line in table.splitlines() if line.startswith("| `tfidf`"))
+    assert "| 0.300 | – | 1000 |" in tfidf

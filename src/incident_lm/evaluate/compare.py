@@ -91,7 +91,11 @@ def compare(results: dict[str, dict[str, Any]], baseline: str = "tfidf", n_boot:
                               f"vs_{baseline}_p": diff["p_value"]})
             if metrics:
                 entry["precision_at_k"], k = _retrieval(metrics, target)
-                entry["v_measure"] = metrics.get("cluster", {}).get(target, {}).get("v_measure_mean")
+                cluster = metrics.get("cluster", {}).get(target, {})
+                entry["v_measure"] = cluster.get("v_measure_mean")
+                if "ari_mean" in cluster:  # k-means over seeds: spread of V-measure, and ARI
+                    entry.update({"v_measure_std": cluster.get("v_measure_std"), "ari": cluster["ari_mean"],
+                                  "ari_std": cluster.get("ari_std")})
                 if k is not None:
                     retrieval_k.add(k)
             row[target] = entry

@@ -49,7 +49,8 @@ def results_table(summary: dict[str, Any], costs: Mapping[str, Mapping[str, Any]
     head = ["representation"]
     for t in targets:
         head += [f"{t} macro-F1 (95% CI)", f"Δ vs {baseline} (95% CI)"]
-    head += [f"{primary} P@{summary.get('retrieval_k') or 'k'}", f"{primary} V-measure", "dim", "fit s", "docs/s"]
+    head += [f"{primary} P@{summary.get('retrieval_k') or 'k'}", f"{primary} V-measure (± sd)",
+             f"{primary} ARI (± sd)", "dim", "fit s", "docs/s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
 
     def fmt(x: Any, nd: int = 3) -> str:
@@ -72,10 +73,17 @@ def results_table(summary: dict[str, Any], costs: Mapping[str, Mapping[str, Any]
                 cells.append("baseline" if n == baseline else "–")
         e = row.get(primary, {})
         cost = (costs or {}).get(n, {})
-        cells += [fmt(e.get("precision_at_k")), fmt(e.get("v_measure")), str(row.get("dim") or "–"),
+        cells += [fmt(e.get("precision_at_k")), _with_sd(fmt, e, "v_measure"), _with_sd(fmt, e, "ari"),
+                  str(row.get("dim") or "–"),
                   fmt(cost.get("fit_seconds"), 1), fmt(cost.get("transform_docs_per_second"), 0)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _with_sd(fmt: Any, e: Mapping[str, Any], key: str) -> str:
+    """``0.379 (± 0.012)``: a k-means figure with its standard deviation over seeds, when there is one."""
+    sd = e.get(f"{key}_std")
+    return fmt(e.get(key)) + (f" (± {fmt(sd)})" if sd is not None else "")
 
 
 def finding_text(summary: dict[str, Any]) -> str:
