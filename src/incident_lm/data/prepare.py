@@ -349,6 +349,10 @@ def prepare(cfg: DataConfig, deid_cfg: DeidConfig, out_path: str | Path = "data/
     t_start = time.perf_counter()
     out_path = Path(out_path)
     deid = Deidentifier(deid_cfg)
+    if deid.ner is not None:
+        model = deid.ner_info()["model"]
+        log.info("deid.ner: %s %s (folder %s) pooled with the name rules, guard %s", model["name"],
+                 model["version"], model["folder"], "on" if deid_cfg.ner_guard else "off")
     truth = load_truth(deid_cfg.truth, cfg.id_column) if deid_cfg.truth else None
     truth_docs = set(truth["doc"]) if truth is not None else None
 
@@ -611,7 +615,8 @@ def _finalise(cfg: DataConfig, deid_cfg: DeidConfig, state: _State, read_stats: 
                                     for f, c in state.redactions_by_field.items()},
         }
         deid_m: dict[str, Any] = {"truth": None, "redactions": redactions,
-                                  "reports_deidentified": state.rows_read}
+                                  "reports_deidentified": state.rows_read,
+                                  "ner": deid.ner_info()}  # deid.ner: off, or the model's name and version
         if truth is not None:
             pred = spans_frame(state.pred_spans)
             pred.attrs["docs"] = state.docs_scored

@@ -2,7 +2,8 @@
 
 ``config`` (settings and identifier types), ``structured`` (number, date, postcode, email and URL
 patterns), ``names`` (person names, with the word lists in ``gazetteer/``), ``redact`` (the
-:class:`Deidentifier` that combines them) and ``score`` (recall and precision against planted truth).
+:class:`Deidentifier` that combines them), ``ner`` (an opt-in statistical NER model pooled with the name rules,
+``deid.ner``; off by default) and ``score`` (recall and precision against planted truth).
 """
 
 from incident_lm.deid.config import STRUCTURED, TYPES, DeidConfig, DeidTargets, Span

@@ -53,6 +53,15 @@ class DeidConfig:
         The residual-risk scan (:mod:`incident_lm.deid.residual`) runs over the kept text of every prepared
         report; more identifier-shaped hits than this fail the stage (``None``: counted and sampled, never
         failed). It needs no ground truth, so it is the check that holds on real exports.
+    ner : str or None
+        ``None`` (the default): the rules only, and spaCy is never imported. Otherwise the path of a local spaCy
+        pipeline directory (``config.cfg`` and ``meta.json`` in it; a package name is not accepted) whose PERSON
+        entities are pooled with the rules' names (:mod:`incident_lm.deid.ner`). Off by default by measurement:
+        ``bench/results.md``, "Offline NER beside the name rules".
+    ner_guard : bool
+        Keep only the NER spans that :func:`incident_lm.deid.ner.guard` finds name-shaped (the measured
+        ``union_guarded``); ``False`` pools every PERSON entity (``union``: measured worse, it redacts eponyms,
+        drugs and device words).
     """
 
     types: tuple[str, ...] | None = None
@@ -64,11 +73,15 @@ class DeidConfig:
     targets: DeidTargets = param(default_factory=DeidTargets)
     enforce_targets: bool = False
     max_residual: int | None = param(None, min=0)
+    ner: str | None = None
+    ner_guard: bool = True
 
     def __post_init__(self) -> None:
         bad = [t for t in self.types or () if t not in TYPES]
         if bad:
             raise ValueError(f"types: unknown identifier type(s) {bad}; choose from {', '.join(TYPES)}")
+        if self.ner is not None and (not isinstance(self.ner, str) or not self.ner.strip()):
+            raise ValueError("ner: expected the path of a local spaCy pipeline directory, or null (rules only)")
 
     @property
     def redacted_types(self) -> tuple[str, ...]:

@@ -43,11 +43,18 @@ Modulus 11 rule used below, but its phone recogniser (``phonenumbers``) rejects 
 (07700 900xxx) and its date recogniser misses written-month dates ("3 April 1951"); it has no
 hospital-number or title/role-aware person recogniser. The patterns here are therefore hand-rolled,
 precompiled and measured against ground truth with :func:`~incident_lm.deid.score.score_redactions`.
+
+An optional statistical NER model
+---------------------------------
+With ``deid.ner`` naming a local spaCy pipeline directory (off by default), its PERSON entities
+(:class:`~incident_lm.deid.ner.NERNames`, behind :func:`~incident_lm.deid.ner.guard` unless ``deid.ner_guard``
+is false) are pooled with the rules' spans by :func:`pool_names`. :meth:`Deidentifier.redact_many` (what the
+prepare stage calls) then runs the model over each batch of texts at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -55,6 +62,7 @@ import pandas as pd
 from incident_lm.core.params import Section, read_section
 from incident_lm.deid.config import PRIORITY, TYPES, DeidConfig, Span
 from incident_lm.deid.names import NameFinder
+from incident_lm.deid.ner import NERNames, guard
 from incident_lm.deid.structured import char_counts, detection_view, find_structured
 
 
@@ -80,9 +88,37 @@ class Deidentifier:
         self._types = frozenset(config.redacted_types)
         self._names = NameFinder(config.gazetteer, config.extra_names, config.not_names)
         self._placeholders = {t: config.placeholder.format(type=t) for t in TYPES}
+        # the optional NER model (loaded once per process); None: the rules only, spaCy never imported
+        self._ner = NERNames.from_dir(config.ner) if config.ner is not None else None
+
+    @property
+    def ner(self) -> NERNames | None:
+        """The NER model pooled with the name rules (``deid.ner``), or None."""
+        return self._ner
+
+    def ner_info(self) -> dict[str, Any]:
+        """Whether a NER model is pooled with the rules and, if so, which (``metrics/deid.json["ner"]``): its
+        meta's name and version and the name of its folder, never the folder's path."""
+        if self._ner is None:
+            return {"on": False}
+        return {"on": True, "guard": self.config.ner_guard, "model": self._ner.info()}
 
     def find(self, text: str) -> list[Span]:
         """Non-overlapping identifier spans ``(start, end, type)`` in ``text``, sorted by start."""
+        spans = self._find_rules(text)
+        if self._ner is not None and text and "PERSON" in self._types:
+            return self._with_ner(text, spans, self._ner.find(text))
+        return spans
+
+    def find_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        """:meth:`find` of each text; the NER model, if any, runs over all of them in batches."""
+        if self._ner is None or "PERSON" not in self._types:
+            return [self._find_rules(t) for t in texts]
+        ents = self._ner.find_many(texts)
+        return [self._with_ner(t, self._find_rules(t), x) for t, x in zip(texts, ents, strict=True)]
+
+    def _find_rules(self, text: str) -> list[Span]:
+        """The rules' spans: structured patterns and names, resolved."""
         if not text:
             return []
         view = detection_view(text)  # same length: its spans are spans of ``text``
@@ -91,6 +127,12 @@ class Deidentifier:
         if "PERSON" in self._types:
             cands.extend(self._names.find(text, shouted=n_upper > 0.6 * n_letters > 0))
         return _resolve(cands)
+
+    def _with_ner(self, text: str, base: list[Span], ents: list[Span]) -> list[Span]:
+        """The rules' resolved spans ``base`` with the NER model's PERSON spans ``ents`` of ``text`` pooled in."""
+        if not ents:
+            return base
+        return pool_names(base, guard(text, ents, self._names) if self.config.ner_guard else ents)
 
     # ---- redaction -----------------------------------------------------------------------------
     def redact(self, text: str) -> tuple[str, list[Span]]:
@@ -106,8 +148,12 @@ class Deidentifier:
         if not isinstance(text, str) or not text:
             return ("" if not isinstance(text, str) else text), []
         spans = self.find(text)
+        return self._replace(text, spans), spans
+
+    def _replace(self, text: str, spans: list[Span]) -> str:
+        """``text`` with each of ``spans`` (sorted, non-overlapping) replaced by its placeholder."""
         if not spans:
-            return text, spans
+            return text
         out: list[str] = []
         pos = 0
         for s, e, t in spans:
@@ -115,10 +161,17 @@ class Deidentifier:
             out.append(self._placeholders[t])
             pos = e
         out.append(text[pos:])
-        return "".join(out), spans
+        return "".join(out)
 
     def redact_many(self, texts: Iterable[str | None]) -> tuple[list[str], list[list[Span]]]:
-        """Redact each text; missing values become ``""``. Returns (clean texts, spans per text)."""
+        """Redact each text; missing values become ``""``. Returns (clean texts, spans per text).
+
+        With a NER model (``deid.ner``) the texts are passed to it in batches (:meth:`find_many`).
+        """
+        if self._ner is not None:
+            given = [t if isinstance(t, str) else "" for t in texts]
+            found = self.find_many(given)
+            return [self._replace(t, sp) for t, sp in zip(given, found, strict=True)], found
         cleaned: list[str] = []
         all_spans: list[list[Span]] = []
         for text in texts:
@@ -137,6 +190,18 @@ class Deidentifier:
         """
         cleaned, spans = self.redact_many(texts.tolist())
         return pd.Series(cleaned, index=texts.index, dtype="str"), spans
+
+
+def pool_names(base: list[Span], extra: list[Span]) -> list[Span]:
+    """The rules' resolved spans ``base`` plus the ``extra`` PERSON spans (a NER model's) that overlap none of
+    the rules' structured spans (a date, a number), resolved again: overlapping PERSON spans merge into one.
+
+    Pooling the raw candidates instead would let an NER span running into a date ("Mohammed Al-Rashid DOB")
+    merge with the rules' name and then lose to the DATE as a whole, un-redacting a name the rules had found.
+    """
+    structured = [b for b in base if b[2] != "PERSON"]
+    keep = [x for x in extra if not any(x[0] < b[1] and b[0] < x[1] for b in structured)]
+    return _resolve(base + keep) if keep else base
 
 
 def _merge_names(cands: list[Span]) -> list[Span]:
