@@ -200,7 +200,7 @@ def test_bench_results_page_is_written_from_its_json_records(tmp_path: Path) -> 
 
 def test_experiments_block_is_generated_from_the_experiment_records() -> None:
     """Every dvc exp variant of bench/results/experiments_*.json is in the README's table, as make readme writes it."""
-    from incident_lm.report.readme import experiments_table
+    from incident_lm.report.readme import experiments_table, is_baseline
 
     records = [json.loads(p.read_text()) for p in sorted((ROOT / "bench" / "results").glob("experiments_*.json"))]
     if not records:
@@ -210,7 +210,7 @@ def test_experiments_block_is_generated_from_the_experiment_records() -> None:
         "run `make readme` after bench/experiments.py"
     for d in records:
         for r in d["rows"]:
-            if r["set"]:
+            if not is_baseline(r):
                 assert f"| {d['name']}: {r['experiment']} | `{d['representation']}` |" in block
 
 
@@ -221,10 +221,12 @@ def test_experiments_table_leaves_out_baseline_rows_and_marks_missing_figures() 
     d = {"name": "n", "representation": "bert_tuned", "rows": [
         {"experiment": "baseline (committed params)", "set": [], "row": row, "targets": ["category"]},
         {"experiment": "x", "set": ["a.b=1"], "row": row, "targets": ["category"], "baseline": "tfidf",
-         "costs": {"tune_lm": 99.6}}]}
+         "costs": {"tune_lm": 99.6}},
+        {"experiment": "block-on", "set": [], "row": row, "targets": ["category"]}]}
     table = experiments_table([d])
     assert "baseline (committed" not in table
     assert "| n: x | `bert_tuned` | `a.b=1` | 0.600 | -0.100 (-0.120, -0.080) | 0.400 | – | 100 |" in table
+    assert "| n: block-on | `bert_tuned` | committed params | 0.600 |" in table  # e.g. an optional block switched on
     assert experiments_table([]).startswith("No experiment")
 
 

@@ -130,11 +130,16 @@ def _diff_ci(e: Mapping[str, Any], base: str) -> str:
     return f"{e[f'vs_{base}_diff']:+.3f} ({lo:+.3f}, {hi:+.3f})"
 
 
+def is_baseline(row: Mapping[str, Any]) -> bool:
+    """Whether an experiment record's row is its baseline (the committed run's row, already in the results table)."""
+    return str(row["experiment"]).startswith("baseline")
+
+
 def experiments_table(records: list[Mapping[str, Any]]) -> str:
     """Every ``dvc exp`` variant of ``bench/results/experiments_*.json`` (``bench/experiments.py``) in one table:
     per experiment its representation, the params it set, each target's probe macro-F1 and paired difference from
     the baseline, the primary target's V-measure and P@k, and the tuning stage's wall seconds."""
-    rows = [(d, r) for d in records for r in d["rows"] if r["set"]]  # baseline rows are the committed table's
+    rows = [(d, r) for d in records for r in d["rows"] if not is_baseline(r)]
     if not rows:
         return "No experiment has been run yet (`bench/experiments.py`).\n"
     targets = next((r.get("targets") for _, r in rows if r.get("targets")), None) or ["category"]
@@ -143,7 +148,8 @@ def experiments_table(records: list[Mapping[str, Any]]) -> str:
              + f" | {targets[0]} V-measure | {targets[0]} P@10 | tune_lm s |\n",
              "|---|---|---|" + "---|---|" * len(targets) + "---|---|---|\n"]
     for d, r in rows:
-        cells = [f"{d['name']}: {r['experiment']}", f"`{d['representation']}`", ", ".join(f"`{s}`" for s in r["set"])]
+        cells = [f"{d['name']}: {r['experiment']}", f"`{d['representation']}`",
+                 ", ".join(f"`{s}`" for s in r["set"]) or "committed params"]
         for t in targets:
             e = r["row"].get(t) or {}
             cells += [f"{e['macro_f1']:.3f}" if "macro_f1" in e else "–", _diff_ci(e, base)]
