@@ -34,21 +34,21 @@ from dvcfile import enable_blocks
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def exp_revs() -> dict[str, str]:
+def exp_revs(repo: Path = ROOT) -> dict[str, str]:
     """Experiment name -> its commit, from DVC's experiment refs (``refs/exps/<base>/<name>``) on any base
     commit; the newest experiment wins when a name was run on several bases."""
     out = subprocess.run(["git", "for-each-ref", "--sort=committerdate", "--format=%(refname) %(objectname)",
-                          "refs/exps"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+                          "refs/exps"], cwd=repo, capture_output=True, text=True, check=True).stdout
     return {ref.rsplit("/", 1)[1]: sha for ref, sha in (line.split() for line in out.splitlines())}
 
 
-def compare_row(rep: str, rev: str | None) -> dict[str, Any]:
+def compare_row(rep: str, rev: str | None, repo: Path = ROOT) -> dict[str, Any]:
     """``rep``'s row of ``metrics/compare.json`` (and the baseline, targets, ``rep``'s params) at ``rev``
     (``None``: the workspace). Read from git, whole: ``dvc exp show --json`` drops lists such as the CIs."""
     def read(path: str) -> str:
         if rev is None:
-            return (ROOT / path).read_text()
-        return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True,
+            return (repo / path).read_text()
+        return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=repo, capture_output=True, text=True,
                               check=True).stdout
 
     def cost(stage: str) -> float | None:
@@ -66,6 +66,29 @@ def compare_row(rep: str, rev: str | None) -> dict[str, Any]:
             "targets": compare.get("targets"), "params": params.get(rep), "rev": rev, "costs": costs}
 
 
+def vaers_copy(dest: Path, reps: list[str], enable: list[str]) -> None:
+    """A committed copy of the repository set up for ``../shared/data/vaers-1990-1996`` (the params of
+    ``bench/bench_scale.py --vaers``), its DAG cut to the representations in ``reps`` (the optional blocks in
+    ``enable`` switched on), reproduced up to ``compare``: the baseline the VAERS experiments branch from."""
+    from bench_scale import VAERS, copy_repo, run_env
+
+    if not VAERS.exists():
+        raise SystemExit(f"--corpus vaers: {VAERS} not found")
+    copy_repo(dest, {"data": {"preset": "vaers", "source": str(VAERS)}, "deid": {"truth": None},
+                     "review": {"truth": None}}, with_lm=True)
+    dag = yaml.safe_load(enable_blocks((ROOT / "dvc.yaml").read_text(), enable))
+    missing = set(reps) - set(dag["vars"][0]["reps"])
+    if missing:
+        raise SystemExit(f"--reps: dvc.yaml has no representation {sorted(missing)} (optional ones need --enable)")
+    dag["vars"][0]["reps"] = {k: v for k, v in dag["vars"][0]["reps"].items() if k in reps}
+    (dest / "dvc.yaml").write_text(yaml.safe_dump(dag, sort_keys=False))
+    env = run_env()
+    for cmd in (["git", "add", "-A"], ["git", "commit", "-q", "-m", f"VAERS experiments: {', '.join(reps)}"],
+                ["dvc", "repro", "compare"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "baseline run"]):
+        print("+", " ".join(cmd), f"(in {dest})", flush=True)
+        subprocess.run(cmd, cwd=dest, env=env, check=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--name", required=True, help="the table's name (bench/results/experiments_<name>.json)")
@@ -75,12 +98,26 @@ def main() -> None:
     ap.add_argument("--skip-run", action="store_true", help="only tabulate experiments that already ran")
     ap.add_argument("--enable", action="append", default=[], metavar="NAME",
                     help="an optional dvc.yaml block switched on for the experiments (repeatable)")
+    ap.add_argument("--corpus", choices=("default", "vaers"), default="default",
+                    help="vaers: run in a copy set up for ../shared/data/vaers-1990-1996 (made once, kept in "
+                         "--workdir, its baseline reproduced up to compare)")
+    ap.add_argument("--reps", nargs="+", default=["tfidf", "bert_tuned"],
+                    help="with --corpus vaers: the representations the copy keeps (the baseline and --rep)")
+    ap.add_argument("--workdir", default=str(ROOT / ".bench-scale" / "vaers-experiments"))
     args = ap.parse_args()
     seconds: dict[str, float] = {}
-    dvc_yaml = ROOT / "dvc.yaml"
+    repo, env = ROOT, None
+    if args.corpus == "vaers":
+        from bench_scale import run_env
+
+        env = run_env()  # the copy's commits need a git identity
+        repo = Path(args.workdir)
+        if not (repo / "metrics" / "compare.json").exists():
+            vaers_copy(repo, sorted(set(args.reps) | {args.rep}), args.enable)
+    dvc_yaml = repo / "dvc.yaml"
     original = dvc_yaml.read_text()
     try:
-        if args.enable and not args.skip_run:
+        if args.enable and not args.skip_run and repo == ROOT:
             dvc_yaml.write_text(enable_blocks(original, args.enable))
         for name, *sets in args.exp:
             if args.skip_run:
@@ -88,24 +125,28 @@ def main() -> None:
             cmd = ["dvc", "exp", "run", "--temp", "-n", name, *[a for s in sets for a in ("-S", s)], "compare"]
             print("+", " ".join(cmd), flush=True)
             t0 = time.perf_counter()
-            subprocess.run(cmd, cwd=ROOT, check=True)
+            subprocess.run(cmd, cwd=repo, env=env, check=True)
             seconds[name] = time.perf_counter() - t0
     finally:
         dvc_yaml.write_text(original)
     out = ROOT / "bench" / "results" / f"experiments_{args.name}.json"
     if args.skip_run and out.exists():  # keep the wall seconds measured when the experiments ran
         seconds = {r["experiment"]: r["seconds"] for r in json.loads(out.read_text())["rows"] if r.get("seconds")}
-    revs = exp_revs()
-    committed = json.loads((ROOT / "metrics" / "compare.json").read_text()).get("representations", {})
-    table = ([{"experiment": "baseline (committed params)", "set": [], **compare_row(args.rep, None)}]
+    revs = exp_revs(repo)
+    committed = json.loads((repo / "metrics" / "compare.json").read_text()).get("representations", {})
+    table = ([{"experiment": "baseline (committed params)", "set": [], **compare_row(args.rep, None, repo)}]
              if args.rep in committed or not args.enable else [])
     for name, *sets in args.exp:
         if name not in revs:
             raise SystemExit(f"no experiment named {name!r} (dvc exp show)")
-        table.append({"experiment": name, "set": sets, "seconds": seconds.get(name), **compare_row(args.rep,
-                                                                                                  revs[name])})
-    out.write_text(json.dumps({"name": args.name, "representation": args.rep, "rows": table,
-                               "machine": environment()}, indent=2) + "\n")
+        table.append({"experiment": name, "set": sets, "seconds": seconds.get(name),
+                      **compare_row(args.rep, revs[name], repo)})
+    record = {"name": args.name, "representation": args.rep, "rows": table, "machine": environment()}
+    if args.corpus == "vaers":
+        data = json.loads((repo / "metrics" / "data.json").read_text())
+        record["corpus"] = {"name": "vaers", "source": "../shared/data/vaers-1990-1996",
+                            "reports": data.get("rows_kept")}
+    out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {out}")
 
 

@@ -18,6 +18,7 @@ month). ``bench/write_results.py`` tabulates it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import runpy
 import shlex
@@ -36,19 +37,57 @@ from incident_lm.core.io import write_json
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def rescore(repo: Path, levels: list[float]) -> dict[str, Any]:
-    """Run the copy's review stage in this process, capturing the back-test's signals, and score each level."""
+def replaced(cfg: Any, assignments: list[str]) -> Any:
+    """``cfg`` (a frozen dataclass such as ``EmergingConfig``) with ``key.sub=value`` assignments (YAML values)
+    applied to its nested fields."""
+    for item in assignments:
+        key, _, value = item.partition("=")
+        *parents, last = key.split(".")
+        chain = [cfg]
+        for part in parents:
+            chain.append(getattr(chain[-1], part))
+        new = dataclasses.replace(chain[-1], **{last: yaml.safe_load(value)})
+        for parent, part in zip(reversed(chain[:-1]), reversed(parents), strict=True):
+            new = dataclasses.replace(parent, **{part: new})
+        cfg = new
+    return cfg
+
+
+def score_levels(signals: Any, ids: set[str], months: list[str], levels: list[float]) -> dict[str, Any]:
+    """The planted theme's scores at each level, from signals flagged at the loosest one (no confirmation)."""
+    from incident_lm.review.emerging import score_emerging
+
+    out = {}
+    for level in levels:
+        m = score_emerging(signals.assign(flagged=lambda f, lv=level: f["alarm"] & (f["q"] <= lv)), ids, months)
+        fa = m.get("false_alarms_per_month", {})
+        out[str(level)] = {"months_to_flag": m.get("months_to_flag"), "rank_at_flag": m.get("rank_at_flag"),
+                           "false_alarms_median": fa.get("median"), "false_alarms_max": fa.get("max"),
+                           "false_alarms_mean": fa.get("mean"), "flag_months": m.get("flag_months")}
+    return out
+
+
+def rescore(repo: Path, levels: list[float], alternatives: list[list[str]] | None = None) -> dict[str, Any]:
+    """Run the copy's review stage in this process, capturing the back-test's signals, and score each level;
+    each of ``alternatives`` (``[name, key=value, ...]`` over ``review.emerging``) reruns the back-test on the same
+    inputs with those settings (a paired comparison) and is scored under ``variant:<name>``."""
     import incident_lm.review.build as build
 
     captured: dict[str, Any] = {}
     original = build.score_emerging
+    original_signals = build.prospective_signals
 
     def capture(signals, truth_ids, truth_months):  # noqa: ANN001, ANN202
         captured.update(signals=signals.copy(), ids=truth_ids, months=truth_months)
         return original(signals, truth_ids, truth_months)
 
+    def capture_inputs(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        captured.update(args=args, kwargs=kwargs)
+        return original_signals(*args, **kwargs)
+
     cmd = shlex.split(yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]["review"]["cmd"])
     build.score_emerging = capture
+    build.prospective_signals = capture_inputs
     argv, cwd = sys.argv, Path.cwd()
     try:
         sys.argv = cmd[1:]
@@ -58,7 +97,7 @@ def rescore(repo: Path, levels: list[float]) -> dict[str, Any]:
         if exc.code not in (0, None):
             raise
     finally:
-        build.score_emerging, sys.argv = original, argv
+        build.score_emerging, build.prospective_signals, sys.argv = original, original_signals, argv
         os.chdir(cwd)
     out = {}
     sig = captured["signals"]
@@ -76,6 +115,15 @@ def rescore(repo: Path, levels: list[float]) -> dict[str, Any]:
         out[key] = {"months_to_flag": m.get("months_to_flag"), "rank_at_flag": m.get("rank_at_flag"),
                            "false_alarms_median": fa.get("median"), "false_alarms_max": fa.get("max"),
                            "false_alarms_mean": fa.get("mean"), "flag_months": m.get("flag_months")}
+    for name, *assignments in alternatives or []:
+        args = list(captured["args"])
+        args[8] = replaced(args[8], [*assignments, f"fdr={max(levels)}"])  # EmergingConfig
+        t0 = time.perf_counter()
+        signals = original_signals(*args, **captured["kwargs"])
+        scores = score_levels(signals, captured["ids"], captured["months"], levels)
+        out[f"variant:{name}"] = {"set": assignments, "seconds": round(time.perf_counter() - t0, 1), **scores}
+        print(name, {k: (v["months_to_flag"], v["rank_at_flag"], v["false_alarms_max"]) for k, v in scores.items()},
+              flush=True)
     return out
 
 
@@ -86,6 +134,11 @@ def main() -> None:
     ap.add_argument("--set", dest="assign", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--workdir", default=str(ROOT / ".bench-review"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "review_dev.json"))
+    ap.add_argument("--variant", nargs="+", action="append", default=[], metavar="NAME KEY=VALUE",
+                    help="also rerun the back-test on the same inputs with these review.emerging settings "
+                         "(e.g. farrington.window=3), scored beside the run's own")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse a seed's copy already reproduced in --workdir (same --set) instead of a fresh one")
     args = ap.parse_args()
     runs = []
     for seed in args.seeds:
@@ -94,12 +147,15 @@ def main() -> None:
         # passes at a stricter level passed at the loosest, so its confirming refit was run)
         params = merge({"synthetic": {"seed": seed}, "review": {"emerging": {"fdr": max(args.fdr)}}},
                        dotted(args.assign))
-        copy_repo(repo, params, with_lm=False)
         t0 = time.perf_counter()
-        subprocess.run(["dvc", "repro", "-q", "compare"], cwd=repo, env=run_env(), check=True)
-        runs.append({"seed": seed, "levels": rescore(repo, args.fdr), "seconds": time.perf_counter() - t0})
+        if not (args.reuse and (repo / "metrics" / "compare.json").exists()):
+            copy_repo(repo, params, with_lm=False)
+            subprocess.run(["dvc", "repro", "-q", "compare"], cwd=repo, env=run_env(), check=True)
+        runs.append({"seed": seed, "levels": rescore(repo, args.fdr, args.variant),
+                     "seconds": time.perf_counter() - t0})
         print(runs[-1], flush=True)
-    write_json(args.out, {"seeds": args.seeds, "set": args.assign, "levels": args.fdr, "runs": runs,
+    write_json(args.out, {"seeds": args.seeds, "set": args.assign, "variants": args.variant, "levels": args.fdr,
+                          "runs": runs,
                           "targets": {"months_to_flag": "<= 3", "rank_at_flag": 1, "false_alarms_median": 0,
                                       "false_alarms_max": "<= 1"},
                           "machine": environment()})

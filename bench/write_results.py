@@ -334,13 +334,22 @@ def review_dev_section(d: dict[str, Any] | None) -> list[str]:
             + "; each run is `dvc repro compare` on a fresh copy, then the review stage's back-test scored at "
               "each Benjamini-Hochberg level. Targets: flagged within 3 months of onset, rank 1, false alarms a "
               "month median 0 and max <= 1.", "",
-            "| seed | BH level | months to flag | rank when flagged | false alarms a month: median / max / mean |",
-            "|---|---|---|---|---|"]
+            "| seed | settings | BH level | months to flag | rank when flagged | false alarms a month: median / max / "
+            "mean |",
+            "|---|---|---|---|---|---|"]
+    if d.get("variants"):
+        out[-4] += (" Rows with other settings rerun the back-test on the same run's inputs (same theme space "
+                    "and truth: a paired comparison).")
     for run in d["runs"]:
-        for level, m in run["levels"].items():
-            out.append(f"| {run['seed']} | {level} | {_fmt(m['months_to_flag'])} | {_fmt(m['rank_at_flag'])} | "
-                       f"{_fmt(m['false_alarms_median'])} / {_fmt(m['false_alarms_max'])} / "
-                       f"{_fmt(m['false_alarms_mean'], 2)} |")
+        scored = [("as run", level, m) for level, m in run["levels"].items() if not level.startswith("variant:")]
+        for key, v in run["levels"].items():
+            if key.startswith("variant:"):
+                name = f"{key.removeprefix('variant:')}: " + ", ".join(f"`{a}`" for a in v.get("set", []))
+                scored += [(name, level, m) for level, m in v.items() if level not in ("set", "seconds")]
+        for name, level, m in scored:
+            out.append(f"| {run['seed']} | {name} | {level} | {_fmt(m['months_to_flag'])} | "
+                       f"{_fmt(m['rank_at_flag'])} | {_fmt(m['false_alarms_median'])} / "
+                       f"{_fmt(m['false_alarms_max'])} / {_fmt(m['false_alarms_mean'], 2)} |")
     return out + ["", _machine(d.get("machine")), ""]
 
 

@@ -200,9 +200,10 @@ def test_bench_results_page_is_written_from_its_json_records(tmp_path: Path) -> 
 
 def test_experiments_block_is_generated_from_the_experiment_records() -> None:
     """Every dvc exp variant of bench/results/experiments_*.json is in the README's table, as make readme writes it."""
-    from incident_lm.report.readme import experiments_table, is_baseline
+    from incident_lm.report.readme import experiments_table, is_baseline, record_corpus
 
-    records = [json.loads(p.read_text()) for p in sorted((ROOT / "bench" / "results").glob("experiments_*.json"))]
+    every = [json.loads(p.read_text()) for p in sorted((ROOT / "bench" / "results").glob("experiments_*.json"))]
+    records = [d for d in every if record_corpus(d) == "default"]
     if not records:
         pytest.skip("bench/experiments.py has not been run yet")
     block = named_block(README, "experiments")
@@ -212,6 +213,15 @@ def test_experiments_block_is_generated_from_the_experiment_records() -> None:
         for r in d["rows"]:
             if not is_baseline(r):
                 assert f"| {d['name']}: {r['experiment']} | `{d['representation']}` |" in block
+    vaers = [d for d in every if record_corpus(d) == "vaers"]
+    if vaers:  # the VAERS copy's experiments, its own baseline rows included, in a block of their own
+        block = named_block(README, "experiments-vaers")
+        assert block == named_block(replace_named(README, "experiments-vaers", experiments_table(
+            vaers, with_baseline=True)), "experiments-vaers"), "run `make readme` after bench/experiments.py"
+        for d in vaers:
+            for r in d["rows"]:
+                assert f"| {d['name']}: {r['experiment']} | `{d['representation']}` |" in block
+                assert f"{d['name']}: {r['experiment']}" not in named_block(README, "experiments")
 
 
 def test_experiments_table_leaves_out_baseline_rows_and_marks_missing_figures() -> None:

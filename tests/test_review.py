@@ -3,6 +3,9 @@ back-test, the novelty queue, re-report pairs and the representation criterion."
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -121,16 +124,22 @@ def _corpus_with_emerging(onset: int | None, n_months: int = 60, per_month: int 
     return Z, month, months, ids, np.array(planted)
 
 
-def _signals(Z, month, months, ids, tested=None, n_init=1, **emerging):
+#: The Farrington settings the emerging-theme tests run under: R's improved method with three years, and the
+#: review's shipped settings (params.yaml: no trend, a 3-month window).
+FARRINGTON = {"r_method": {}, "shipped": {"trend": False, "window": 3}}
+
+
+def _signals(Z, month, months, ids, tested=None, n_init=1, farrington=None, **emerging):
     themes = ThemeConfig(outlier_quantile=0.0, n_init=n_init)
-    cfg = EmergingConfig(farrington=FarringtonConfig(b=3, population_offset=True), **emerging)
+    cfg = EmergingConfig(farrington=FarringtonConfig(b=3, population_offset=True, **(farrington or {})), **emerging)
     final = fit_themes(Z, themes, seed=0).labels
     return prospective_signals(Z, month, months, ids, final, None, None, themes, cfg, seed=0, tested=tested)
 
 
-def test_an_emerging_theme_is_flagged_within_three_months_and_ranked_first() -> None:
+@pytest.mark.parametrize("farrington", FARRINGTON)
+def test_an_emerging_theme_is_flagged_within_three_months_and_ranked_first(farrington: str) -> None:
     Z, month, months, ids, planted = _corpus_with_emerging(onset=48, per_month=120)
-    sig = _signals(Z, month, months, ids, n_init=3)      # the default ThemeConfig
+    sig = _signals(Z, month, months, ids, n_init=3, farrington=FARRINGTON[farrington])  # the default ThemeConfig
     score = score_emerging(sig, set(ids[planted]), sorted({months[m] for m in month[planted]}))
     assert score["onset"] == "2023-01"
     assert score["first_flag"] is not None and score["months_to_flag"] <= 3, score
@@ -138,20 +147,22 @@ def test_an_emerging_theme_is_flagged_within_three_months_and_ranked_first() -> 
     assert score["false_alarms_per_month"]["median"] == 0
 
 
-def test_no_change_flags_almost_nothing() -> None:
+@pytest.mark.parametrize("farrington", FARRINGTON)
+def test_no_change_flags_almost_nothing(farrington: str) -> None:
     Z, month, months, ids, _ = _corpus_with_emerging(onset=None)
-    sig = _signals(Z, month, months, ids)
+    sig = _signals(Z, month, months, ids, farrington=FARRINGTON[farrington])
     per_month = sig[sig["flagged"]].groupby("month").size().reindex(sig["month"].unique(), fill_value=0)
     assert sig["month"].nunique() == 60 - 37
     assert per_month.median() == 0 and per_month.max() <= 1
 
 
-def test_the_back_test_is_prospective() -> None:
+@pytest.mark.parametrize("farrington", FARRINGTON)
+def test_the_back_test_is_prospective(farrington: str) -> None:
     """Changing the reports after month t does not change any result of month t."""
     Z, month, months, ids, _ = _corpus_with_emerging(onset=48, per_month=60)
-    a = _signals(Z, month, months, ids, tested=[44, 45])
+    a = _signals(Z, month, months, ids, tested=[44, 45], farrington=FARRINGTON[farrington])
     cut = month <= 45
-    b = _signals(Z[cut], month[cut], months[:46], ids[cut], tested=[44, 45])
+    b = _signals(Z[cut], month[cut], months[:46], ids[cut], tested=[44, 45], farrington=FARRINGTON[farrington])
     assert list(a["month"].unique()) == [months[44], months[45]]
     pd.testing.assert_frame_equal(a.drop(columns=["_members", "final_theme"]),
                                   b.drop(columns=["_members", "final_theme"]))
@@ -299,3 +310,17 @@ def test_truth_of_another_corpus_is_not_scored(tmp_path) -> None:
     assert none.folder is None and none.novel is None and none.duplicates is None
     with pytest.raises(DataError, match="review.truth"):
         Truth.read(tmp_path / "absent")
+
+
+def test_the_shipped_farrington_settings_are_the_tested_ones() -> None:
+    """params.yaml's review.emerging.farrington is what FARRINGTON["shipped"] tests (beside b and the offset)."""
+    import yaml
+
+    from incident_lm.core.params import read_section
+    from incident_lm.review.build import ReviewConfig
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = read_section(ReviewConfig, yaml.safe_load((root / "params.yaml").read_text())["review"]).emerging.farrington
+    shipped = FarringtonConfig(b=cfg.b, population_offset=cfg.population_offset, **FARRINGTON["shipped"])
+    assert cfg == dataclasses.replace(shipped, **{f: getattr(cfg, f) for f in ("w", "n_periods", "past_excluded",
+                                                                              "limit54", "alpha")})

@@ -319,3 +319,75 @@ def test_ci_script_installs_r() -> None:
     script = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
     assert "r-cran-surveillance" in script
     assert script.index("r-cran-surveillance") < script.index("make test")
+
+
+# --------------------------------------------------------------------------------------------------
+# The window of recent periods (not in R: ``window = 1`` is R's test)
+# --------------------------------------------------------------------------------------------------
+def test_window_of_one_is_the_single_period_test() -> None:
+    y = seasonal_counts(84, seed=5)
+    pop = np.linspace(800, 1200, 84)
+    for cfg in (FarringtonConfig(), FarringtonConfig(population_offset=True)):
+        for t in (70, 83):
+            r = farrington_flexible(y, t, pop, cfg)
+            assert (r.window_observed, r.window_expected, r.window_threshold, r.window_p, r.window_alarm) == (
+                r.observed, r.expected, r.threshold, r.p, r.alarm)
+
+
+def test_window_sums_the_predictions_of_its_periods() -> None:
+    # windows-only baseline, no trend, no offset: every period of the window (all inside the current
+    # reference window of w = 2) is predicted the same mean, so the window's is `window` times it
+    y = np.random.default_rng(6).poisson(6, 90).astype(float)
+    cfg = FarringtonConfig(n_periods=1, w=2, trend=False, window=3)
+    r = farrington_flexible(y, 89, cfg=cfg)
+    assert r.window_observed == y[87:90].sum()
+    assert r.window_expected == pytest.approx(3 * r.expected, rel=1e-12)
+    # with seasons and a trend each period has its own prediction: the sum differs from 3 x the current one
+    seasonal = FarringtonConfig(window=3)
+    s = farrington_flexible(seasonal_counts(84, seed=7), 83, cfg=seasonal)
+    assert s.window_expected != pytest.approx(3 * s.expected, rel=1e-3)
+    assert s.window_expected > 0
+
+
+def test_window_separates_a_persistent_rise_from_a_one_month_spike() -> None:
+    base = np.random.default_rng(8).poisson(2.0, 84).astype(float)
+    cfg = FarringtonConfig(window=3, limit54=(0, 4))
+    rising, spike = base.copy(), base.copy()
+    rising[81:84] = base[81:84] + [3, 4, 5]
+    spike[81:84] = [0, 0, base[83] + 6]
+    r_rise, r_spike = farrington_flexible(rising, 83, cfg=cfg), farrington_flexible(spike, 83, cfg=cfg)
+    assert r_rise.window_p < r_rise.p  # the excess accumulates over the window
+    assert r_spike.window_p > r_spike.p  # a spike alone is diluted by the quiet months before it
+    # what a multiple-testing correction across themes sees: the rise far stronger than the spike
+    assert r_rise.window_alarm and r_rise.window_p < 1e-4 < 1e-3 < r_spike.window_p
+    # no alarm when the window is high but the current month has fallen back below its prediction
+    fallen = rising.copy()
+    fallen[83] = 0
+    assert not farrington_flexible(fallen, 83, cfg=cfg).window_alarm
+
+
+def test_window_may_not_reach_the_baseline() -> None:
+    with pytest.raises(ValueError, match="window"):
+        FarringtonConfig(past_excluded=2, window=4)
+    FarringtonConfig(past_excluded=2, window=3)
+
+
+def test_predictive_p_value_allows_for_a_mean_fitted_from_few_counts() -> None:
+    # a sparse series: the mean is fitted from a handful of past counts, so it is uncertain
+    y = np.random.default_rng(9).poisson(0.4, 72).astype(float)
+    y[-1] = 4
+    plugin = farrington_flexible(y, 71, cfg=FarringtonConfig(b=3, limit54=(0, 4)))
+    pred = farrington_flexible(y, 71, cfg=FarringtonConfig(b=3, limit54=(0, 4), p_value="predictive"))
+    assert pred.expected == plugin.expected and pred.threshold == plugin.threshold
+    assert pred.alarm == plugin.alarm
+    assert pred.p > 2 * plugin.p  # the uncertainty of the mean fattens the tail
+    # a long, dense baseline leaves little uncertainty: the two p-values nearly agree
+    dense = seasonal_counts(84, level=200, seed=10)
+    dense[-1] *= 1.3
+    a = farrington_flexible(dense, 83, cfg=FarringtonConfig())
+    b = farrington_flexible(dense, 83, cfg=FarringtonConfig(p_value="predictive"))
+    assert b.p >= a.p and b.p == pytest.approx(a.p, rel=0.5, abs=1e-6)
+    # the window's p-value is made the same way
+    w = farrington_flexible(y, 71, cfg=FarringtonConfig(b=3, limit54=(0, 4), p_value="predictive", window=3))
+    w_plugin = farrington_flexible(y, 71, cfg=FarringtonConfig(b=3, limit54=(0, 4), window=3))
+    assert w.window_expected == pytest.approx(w_plugin.window_expected) and w.window_p > w_plugin.window_p

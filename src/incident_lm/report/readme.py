@@ -135,11 +135,20 @@ def is_baseline(row: Mapping[str, Any]) -> bool:
     return str(row["experiment"]).startswith("baseline")
 
 
-def experiments_table(records: list[Mapping[str, Any]]) -> str:
+def record_corpus(record: Mapping[str, Any]) -> str:
+    """The corpus an experiment record ran on: ``default`` (the repository's own run) or the name in its
+    ``corpus`` entry (``bench/experiments.py --corpus vaers``)."""
+    corpus = record.get("corpus")
+    return str(corpus.get("name")) if isinstance(corpus, Mapping) else "default"
+
+
+def experiments_table(records: list[Mapping[str, Any]], with_baseline: bool = False) -> str:
     """Every ``dvc exp`` variant of ``bench/results/experiments_*.json`` (``bench/experiments.py``) in one table:
     per experiment its representation, the params it set, each target's probe macro-F1 and paired difference from
-    the baseline, the primary target's V-measure and P@k, and the tuning stage's wall seconds."""
-    rows = [(d, r) for d in records for r in d["rows"] if not is_baseline(r)]
+    the baseline, the primary target's V-measure and P@k, and the tuning stage's wall seconds. Baseline rows (the
+    committed run's, already in the results table) are left out unless ``with_baseline`` (a copy's own baseline,
+    e.g. on VAERS, in no other table)."""
+    rows = [(d, r) for d in records for r in d["rows"] if with_baseline or not is_baseline(r)]
     if not rows:
         return "No experiment has been run yet (`bench/experiments.py`).\n"
     targets = next((r.get("targets") for _, r in rows if r.get("targets")), None) or ["category"]
@@ -216,8 +225,12 @@ def main(argv: list[str] | None = None) -> None:
         readme = replace_named(readme, "scale", scale_table(read_json(bench / "scale.json"),
                                                             read_json(rep) if rep.exists() else None))
     records = [read_json(p) for p in sorted(bench.glob("experiments_*.json"))]
-    if records:
-        readme = replace_named(readme, "experiments", experiments_table(records))
+    default = [d for d in records if record_corpus(d) == "default"]
+    if default:
+        readme = replace_named(readme, "experiments", experiments_table(default))
+    vaers = [d for d in records if record_corpus(d) == "vaers"]
+    if vaers and "<!-- experiments-vaers:start -->" in readme:
+        readme = replace_named(readme, "experiments-vaers", experiments_table(vaers, with_baseline=True))
     if (bench / "label_noise.json").exists():
         readme = replace_named(readme, "label-noise", label_noise_table(read_json(bench / "label_noise.json")))
     write_text(readme_path, readme)

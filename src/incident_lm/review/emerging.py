@@ -5,7 +5,9 @@ For every month ``t`` tested, themes are refitted on the reports received up to 
 ``assign_current`` the fit stops before ``t`` and the month's own reports are assigned), each
 theme's monthly counts over that history are tested at ``t`` against their own past by the improved
 Farrington method (:mod:`incident_lm.review.surveillance`) with the month's total reports as the
-population offset, and the themes' p-values are adjusted across themes by Benjamini-Hochberg; with
+population offset (with ``farrington.window`` > 1, the sum of the last months against the model's
+predictions for them: a new problem persists and accumulates, a chance spike of one month does not), and
+the themes' p-values are adjusted across themes by Benjamini-Hochberg; with
 ``confirm_seeds``, a theme that passes must pass again in refits with other seeds. No flag
 at ``t`` uses a report from after ``t``; no theme exists because later reports formed it.
 
@@ -35,8 +37,8 @@ from incident_lm.review.themes import (
     top_terms,
 )
 
-EMERGING_COLUMNS = ("month", "theme", "final_theme", "observed", "expected", "threshold", "p", "q", "alarm",
-                    "confirm_q", "flagged", "rank", "top_terms", "report_ids")
+EMERGING_COLUMNS = ("month", "theme", "final_theme", "observed", "expected", "threshold", "window_observed",
+                    "window_expected", "p", "q", "alarm", "confirm_q", "flagged", "rank", "top_terms", "report_ids")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ class EmergingConfig:
         its own sooner (chosen on a development corpus: the generator with another seed).
     fdr : float
         A theme is flagged in a month when its Benjamini-Hochberg q-value across that month's themes is
-        at most ``fdr`` (and its count is above the Farrington threshold).
+        at most ``fdr`` (and its count is above the Farrington threshold; with ``farrington.window`` > 1
+        the window's count above the window's threshold and the month's own above its prediction).
     refit_every : int
         Refit the themes on the history every this many months (1: every month).
     n_init : int
@@ -137,7 +140,7 @@ def _month_tests(labels: np.ndarray, month: np.ndarray, t: int, kept: np.ndarray
     series = _series(labels, month, t + 1, len(kept))
     themes = np.flatnonzero(kept)
     results = [farrington_flexible(series[c], t, population=population, cfg=cfg) for c in themes]
-    p = np.array([r.p for r in results], dtype=float)
+    p = np.array([r.window_p for r in results], dtype=float)  # the month's own p when cfg.window == 1
     return themes, results, p, benjamini_hochberg(p)
 
 
@@ -164,7 +167,7 @@ def _confirming_q(now_labels: np.ndarray, candidates: list[int], other: tuple[np
     reports (``inf`` when that theme raises no alarm or the reports are all unassigned there)."""
     other_labels, kept = other
     themes, results, _, q = _month_tests(other_labels, month[hist], t, kept, population, cfg)
-    alarm_q = {int(c): (q[i] if r.alarm else np.inf) for i, (c, r) in enumerate(zip(themes, results, strict=True))}
+    alarm_q = {int(c): (q[i] if r.window_alarm else np.inf) for i, (c, r) in enumerate(zip(themes, results, strict=True))}
     other_now = other_labels[month[hist] == t]
     out = np.full(len(candidates), np.inf)
     for j, c in enumerate(candidates):
@@ -239,7 +242,7 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
         rank = np.empty(len(themes), dtype=int)
         rank[order] = np.arange(1, len(themes) + 1)
         now = hist[month[hist] == t]
-        passed = [i for i, r in enumerate(results) if r.alarm and q[i] <= cfg.fdr]
+        passed = [i for i, r in enumerate(results) if r.window_alarm and q[i] <= cfg.fdr]
         confirm_q = np.full(len(themes), np.nan)
         if passed and cfg.confirm_seeds:
             confirm_q[passed] = -np.inf
@@ -257,7 +260,8 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
             members = now[labels[now] == c]
             rows.append({
                 "month": months[t], "theme": int(c), "final_theme": int(names[c]), "observed": r.observed,
-                "expected": r.expected, "threshold": r.threshold, "p": r.p, "q": q[i], "alarm": bool(r.alarm),
+                "expected": r.expected, "threshold": r.threshold, "window_observed": r.window_observed,
+                "window_expected": r.window_expected, "p": p[i], "q": q[i], "alarm": bool(r.window_alarm),
                 "confirm_q": confirm_q[i], "flagged": i in flagged_idx, "rank": int(rank[i]),
                 "top_terms": "; ".join(terms.get(i, [])), "report_ids": " ".join(map(str, ids[members][: cfg.examples])),
                 "_members": ids[members],

@@ -51,7 +51,7 @@ window reaching past ``t``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -125,6 +125,22 @@ class FarringtonConfig:
     limit54 : tuple of (int, int)
         ``(cases, periods)``: no alarm unless at least ``cases`` were reported in the last
         ``periods`` periods, the current one included (R ``limit54``; Farrington: 5 in 4).
+    window : int
+        Not in R (1 = R's test): also test the sum of the last ``window`` periods, ``t`` included,
+        against the sum of the fitted model's predictions for them (each with its own season, trend
+        and offset; the periods are inside the guard band, so none is in the baseline), under the same
+        count family (quasi-Poisson sums keep the dispersion: mean ``M``, variance ``phi M``). A
+        problem that persists accumulates excess over the window; a one-period chance spike is
+        diluted by it. The window's result is in ``window_*`` of :class:`FarringtonResult`; the
+        single-period fields are unchanged. At most ``past_excluded + 1`` (the window must not reach
+        the baseline).
+    p_value : {"plugin", "predictive"}
+        ``plugin`` (R): the p-value and threshold of the count distribution with the fitted mean
+        plugged in. ``predictive`` (not in R; with ``nbPlugin``): the p-value averaged over the
+        estimation uncertainty of the mean (its log normal with the fit's standard error, as
+        ``predict.glm``'s ``se.fit`` gives it; Gauss-Hermite quadrature), so a mean fitted from a
+        handful of past counts does not make a small count look impossible. Thresholds and alarms
+        stay the plug-in ones.
     """
 
     b: int = param(5, min=1)
@@ -141,6 +157,8 @@ class FarringtonConfig:
     powertrans: Literal["2/3", "1/2", "none"] = "2/3"
     population_offset: bool = False
     limit54: tuple[int, ...] = param((5, 4), item_min=0)
+    window: int = param(1, min=1)
+    p_value: Literal["plugin", "predictive"] = "plugin"
 
     def __post_init__(self) -> None:
         if 2 * self.w + 1 > self.freq:
@@ -155,6 +173,9 @@ class FarringtonConfig:
                              f"(b * freq = {self.b * self.freq})")
         if len(self.limit54) != 2 or self.limit54[1] < 1:
             raise ValueError("limit54: expected (cases >= 0, periods >= 1)")
+        if self.window > self.past_excluded + 1:
+            raise ValueError(f"window: {self.window} periods would reach the baseline (at most past_excluded + 1 "
+                             f"= {self.past_excluded + 1})")
 
     @property
     def min_history(self) -> int:
@@ -193,6 +214,12 @@ class FarringtonResult:
     status : {"ok", "short_history", "no_fit"}
         ``short_history``: ``t < cfg.min_history``; ``no_fit``: the GLM did not converge (with or
         without trend), its design was rank-deficient or it had no residual degrees of freedom.
+    window_observed, window_expected, window_threshold, window_p : float
+        The same for the sum of the last ``cfg.window`` periods (equal to the single-period fields
+        when ``cfg.window == 1``; NaN when untested or a period of the window is missing).
+    window_alarm : bool
+        ``window_observed > window_threshold``, ``observed > expected`` (the current period itself
+        above its prediction) and ``enough_cases``; equal to ``alarm`` when ``cfg.window == 1``.
     """
 
     t: int
@@ -206,6 +233,11 @@ class FarringtonResult:
     enough_cases: bool
     n_baseline: int
     status: Literal["ok", "short_history", "no_fit"]
+    window_observed: float = float("nan")
+    window_expected: float = float("nan")
+    window_threshold: float = float("nan")
+    window_p: float = float("nan")
+    window_alarm: bool = False
 
 
 # --------------------------------------------------------------------------------------------------
@@ -396,6 +428,24 @@ class _Counts:
         return self._dist.sf(x, *self._args)
 
 
+#: Gauss-Hermite nodes and weights (probabilists', normalised) of the predictive p-value.
+_GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(24)
+_GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
+
+
+def _predictive_sf(observed: float, eta: float, se: float, phi: float) -> float:
+    """``P(Y >= observed)`` averaged over ``log mu ~ Normal(eta, se^2)``: the plug-in p-value with the
+    estimation uncertainty of the mean integrated out (``se`` 0 or not finite: the plug-in one)."""
+    if not np.isfinite(se) or se <= 0:
+        return float(_Counts(float(np.exp(eta)), phi).sf(observed - 1))
+    mus = np.exp(eta + se * _GH_NODES)
+    if phi <= 1:
+        sf = stats.poisson.sf(observed - 1, mus)
+    else:
+        sf = stats.nbinom.sf(observed - 1, mus / (phi - 1), 1 / phi)
+    return float(np.clip(np.dot(_GH_WEIGHTS, sf), 0.0, 1.0))
+
+
 def _nb_upper(q: float, mu: float, phi: float) -> float:
     """Smallest ``x`` with ``P(Y <= x) >= q``, Y negative binomial of mean ``mu``, variance
     ``phi mu`` (R's ``qnbinom(q, mu / (phi - 1), 1 / phi)``; ``qpois`` when ``phi == 1``)."""
@@ -545,7 +595,12 @@ def farrington_flexible(counts: np.ndarray, t: int, population: np.ndarray | Non
         if not np.isfinite(mu0):
             return _untested(t, observed, enough, len(idx), "no_fit")
         threshold = _nb_upper(1 - cfg.alpha, mu0, phi)
-        p = float(_Counts(mu0, phi).sf(observed - 1)) if np.isfinite(observed) else float("nan")
+        if not np.isfinite(observed):
+            p = float("nan")
+        elif cfg.p_value == "predictive":
+            p = _predictive_sf(observed, eta0, np.sqrt(summary_disp * model.unscaled(x0)), phi)
+        else:
+            p = float(_Counts(mu0, phi).sf(observed - 1))
     else:  # delta: Farrington (1996) on the powertrans scale, with the estimation variance
         se_mu = np.sqrt(summary_disp * model.unscaled(x0)) * mu0  # predict.glm's se.fit
         tau = phi + se_mu ** 2 / mu0
@@ -556,9 +611,47 @@ def farrington_flexible(counts: np.ndarray, t: int, population: np.ndarray | Non
         p = float(stats.norm.sf(observed ** power, mu0 ** power, sd)) if np.isfinite(observed) \
             else float("nan")
     alarm = bool(enough and np.isfinite(threshold) and observed > threshold)
+    window = {"window_observed": observed, "window_expected": mu0, "window_threshold": float(threshold),
+              "window_p": p, "window_alarm": alarm}
+    if cfg.window > 1:
+        window = _window_test(y_all, t, levels, season, model, phi, summary_disp, pop_t, cfg,
+                              observed > mu0 and enough)
     return FarringtonResult(t=t, observed=observed, expected=mu0, threshold=float(threshold), p=p,
                             alarm=alarm, phi=float(phi), trend=model.has_trend, enough_cases=enough,
-                            n_baseline=len(idx), status="ok")
+                            n_baseline=len(idx), status="ok", **window)
+
+
+def _window_test(y_all: np.ndarray, t: int, levels: np.ndarray, season: np.ndarray, model: _Fit, phi: float,
+                 summary_disp: float, pop_t: np.ndarray | None, cfg: FarringtonConfig, current_high: bool
+                 ) -> dict[str, Any]:
+    """The sum of periods ``t - window + 1 .. t`` against the model's predictions for them (see
+    ``FarringtonConfig.window``). A period's season is that of the same period a year before (its level in
+    the baseline's blocks); its trend value and offset are its own."""
+    span = np.arange(t - cfg.window + 1, t + 1)
+    rows = []
+    for s in span:
+        row = [1.0]
+        if model.has_trend:
+            row.append(s + 1.0)
+        row += [float(levels[s - cfg.freq] == level) for level in season[1:]]  # design()'s columns
+        rows.append(row)
+    offset = np.log(pop_t[span]) if pop_t is not None else np.zeros(len(span))
+    X = np.asarray(rows)
+    mus = np.exp(X @ model.coef + offset)
+    expected = float(mus.sum())
+    observed = float(y_all[span].sum())
+    if not (np.isfinite(expected) and np.isfinite(observed)):
+        nan = float("nan")
+        return {"window_observed": observed, "window_expected": expected, "window_threshold": nan,
+                "window_p": nan, "window_alarm": False}
+    threshold = _nb_upper(1 - cfg.alpha, expected, phi)
+    if cfg.p_value == "predictive":  # delta method: d(sum mu)/d(coef) = sum mu_s x_s
+        se_log = np.sqrt(summary_disp * model.unscaled(mus @ X)) / expected
+        p = _predictive_sf(observed, float(np.log(expected)), se_log, phi)
+    else:
+        p = float(_Counts(expected, phi).sf(observed - 1))
+    return {"window_observed": observed, "window_expected": expected, "window_threshold": float(threshold),
+            "window_p": p, "window_alarm": bool(current_high and observed > threshold)}
 
 
 def farrington_series(counts: np.ndarray, population: np.ndarray | None = None,
