@@ -53,18 +53,20 @@ def replaced(cfg: Any, assignments: list[str]) -> Any:
     return cfg
 
 
+def summary(m: dict[str, Any]) -> dict[str, Any]:
+    """The figures kept of one ``score_emerging`` result."""
+    fa = m.get("false_alarms_per_month", {})
+    return {"months_to_flag": m.get("months_to_flag"), "rank_at_flag": m.get("rank_at_flag"),
+            "false_alarms_median": fa.get("median"), "false_alarms_max": fa.get("max"),
+            "false_alarms_mean": fa.get("mean"), "flag_months": m.get("flag_months")}
+
+
 def score_levels(signals: Any, ids: set[str], months: list[str], levels: list[float]) -> dict[str, Any]:
     """The planted theme's scores at each level, from signals flagged at the loosest one (no confirmation)."""
     from incident_lm.review.emerging import score_emerging
 
-    out = {}
-    for level in levels:
-        m = score_emerging(signals.assign(flagged=lambda f, lv=level: f["alarm"] & (f["q"] <= lv)), ids, months)
-        fa = m.get("false_alarms_per_month", {})
-        out[str(level)] = {"months_to_flag": m.get("months_to_flag"), "rank_at_flag": m.get("rank_at_flag"),
-                           "false_alarms_median": fa.get("median"), "false_alarms_max": fa.get("max"),
-                           "false_alarms_mean": fa.get("mean"), "flag_months": m.get("flag_months")}
-    return out
+    return {str(level): summary(score_emerging(
+        signals.assign(flagged=lambda f, lv=level: f["alarm"] & (f["q"] <= lv)), ids, months)) for level in levels}
 
 
 def rescore(repo: Path, levels: list[float], alternatives: list[list[str]] | None = None) -> dict[str, Any]:
@@ -109,12 +111,8 @@ def rescore(repo: Path, levels: list[float], alternatives: list[list[str]] | Non
         # confirm_q is NaN where no confirmation was asked: the flag then needs the test alone
         s = sig.assign(flagged=lambda f, lv=level, u=use: f["alarm"] & (f["q"] <= lv)
                        & ~(u & (f["confirm_q"] > lv)))
-        m = original(s, captured["ids"], captured["months"])
-        fa = m.get("false_alarms_per_month", {})
         key = str(level) if use or not confirmed else f"{level} without confirmation"
-        out[key] = {"months_to_flag": m.get("months_to_flag"), "rank_at_flag": m.get("rank_at_flag"),
-                           "false_alarms_median": fa.get("median"), "false_alarms_max": fa.get("max"),
-                           "false_alarms_mean": fa.get("mean"), "flag_months": m.get("flag_months")}
+        out[key] = summary(original(s, captured["ids"], captured["months"]))
     for name, *assignments in alternatives or []:
         args = list(captured["args"])
         args[8] = replaced(args[8], [*assignments, f"fdr={max(levels)}"])  # EmergingConfig
