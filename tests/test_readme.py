@@ -220,7 +220,10 @@ def test_experiments_block_is_generated_from_the_experiment_records() -> None:
             vaers, with_baseline=True)), "experiments-vaers"), "run `make readme` after bench/experiments.py"
         for d in vaers:
             for r in d["rows"]:
-                assert f"| {d['name']}: {r['experiment']} | `{d['representation']}` |" in block
+                if is_baseline(r):  # written once per representation and figures, under the first record's name
+                    assert f"{r['experiment']} | `{d['representation']}` |" in block
+                else:
+                    assert f"| {d['name']}: {r['experiment']} | `{d['representation']}` |" in block
                 assert f"{d['name']}: {r['experiment']}" not in named_block(README, "experiments")
 
 
@@ -238,6 +241,11 @@ def test_experiments_table_leaves_out_baseline_rows_and_marks_missing_figures() 
     assert "| n: x | `bert_tuned` | `a.b=1` | 0.600 | -0.100 (-0.120, -0.080) | 0.400 | – | 100 |" in table
     assert "| n: block-on | `bert_tuned` | committed params | 0.600 |" in table  # e.g. an optional block switched on
     assert experiments_table([]).startswith("No experiment")
+    other = {**d, "name": "m", "rows": d["rows"][:1]}  # a second record sharing the same baseline row
+    kept = experiments_table([d, other], with_baseline=True)
+    assert "| n: baseline (committed params) | `bert_tuned` |" in kept and "| m: baseline" not in kept
+    changed = {**other, "rows": [{**d["rows"][0], "row": {"category": {"macro_f1": 0.5}}}]}
+    assert "| m: baseline" in experiments_table([d, changed], with_baseline=True)
 
 
 def test_label_noise_block_is_generated_from_its_record() -> None:

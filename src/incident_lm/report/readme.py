@@ -8,6 +8,7 @@ Usage: ``python -m incident_lm.report.readme [README.md [metrics/compare.json [m
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Mapping
@@ -147,8 +148,17 @@ def experiments_table(records: list[Mapping[str, Any]], with_baseline: bool = Fa
     per experiment its representation, the params it set, each target's probe macro-F1 and paired difference from
     the baseline, the primary target's V-measure and P@k, and the tuning stage's wall seconds. Baseline rows (the
     committed run's, already in the results table) are left out unless ``with_baseline`` (a copy's own baseline,
-    e.g. on VAERS, in no other table)."""
-    rows = [(d, r) for d in records for r in d["rows"] if with_baseline or not is_baseline(r)]
+    e.g. on VAERS, in no other table); then a baseline row several records share (the same representation and
+    figures) is written once, under the first record's name."""
+    rows, seen = [], set()
+    for d in records:
+        for r in d["rows"]:
+            if is_baseline(r):
+                key = (d["representation"], json.dumps(r["row"], sort_keys=True))
+                if not with_baseline or key in seen:
+                    continue
+                seen.add(key)
+            rows.append((d, r))
     if not rows:
         return "No experiment has been run yet (`bench/experiments.py`).\n"
     targets = next((r.get("targets") for _, r in rows if r.get("targets")), None) or ["category"]

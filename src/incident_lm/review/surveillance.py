@@ -536,16 +536,9 @@ def farrington_flexible(counts: np.ndarray, t: int, population: np.ndarray | Non
         return _untested(t, observed, enough, len(idx), "no_fit")
 
     def design(trend: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Rows: intercept, [time], season dummies (treatment contrasts); and the row at t."""
-        cols = [np.ones(len(idx))]
-        row = [1.0]
-        if trend:
-            cols.append(idx + 1.0)  # R's wtime: 1-based index
-            row.append(t + 1.0)
-        for level in season[1:]:
-            cols.append((groups == level).astype(float))
-            row.append(float(level == cfg.n_periods))
-        return np.column_stack(cols), np.array(row)
+        """The baseline's design matrix and the row at t (whose level is the current block's)."""
+        X = np.array([_design_row(i, g, season, trend) for i, g in zip(idx, groups, strict=True)])
+        return X.reshape(len(idx), -1), np.array(_design_row(t, cfg.n_periods, season, trend))
 
     def fit(trend: bool) -> tuple[_Fit, float, float, np.ndarray] | None:
         """R's algo.farrington.fitGLM.flexible: fit, phi, reweight, refit; None if unusable.
@@ -621,6 +614,12 @@ def farrington_flexible(counts: np.ndarray, t: int, population: np.ndarray | Non
                             n_baseline=len(idx), status="ok", **window)
 
 
+def _design_row(period: int, level: float, season: np.ndarray, trend: bool) -> list[float]:
+    """One row of the baseline GLM's design: intercept, [R's ``wtime``, the 1-based period], then a dummy per
+    seasonal level after the first present (treatment contrasts, as R's ``as.factor``)."""
+    return [1.0, *([period + 1.0] if trend else []), *(float(level == s) for s in season[1:])]
+
+
 def _window_test(y_all: np.ndarray, t: int, levels: np.ndarray, season: np.ndarray, model: _Fit, phi: float,
                  summary_disp: float, pop_t: np.ndarray | None, cfg: FarringtonConfig, current_high: bool
                  ) -> dict[str, Any]:
@@ -628,15 +627,8 @@ def _window_test(y_all: np.ndarray, t: int, levels: np.ndarray, season: np.ndarr
     ``FarringtonConfig.window``). A period's season is that of the same period a year before (its level in
     the baseline's blocks); its trend value and offset are its own."""
     span = np.arange(t - cfg.window + 1, t + 1)
-    rows = []
-    for s in span:
-        row = [1.0]
-        if model.has_trend:
-            row.append(s + 1.0)
-        row += [float(levels[s - cfg.freq] == level) for level in season[1:]]  # design()'s columns
-        rows.append(row)
+    X = np.array([_design_row(s, levels[s - cfg.freq], season, model.has_trend) for s in span])
     offset = np.log(pop_t[span]) if pop_t is not None else np.zeros(len(span))
-    X = np.asarray(rows)
     mus = np.exp(X @ model.coef + offset)
     expected = float(mus.sum())
     observed = float(y_all[span].sum())
