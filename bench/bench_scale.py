@@ -125,6 +125,9 @@ def stage_costs(repo: Path) -> dict[str, dict[str, Any]]:
         name = "@".join(rel.parts)
         rec = read_json(path)
         out[name] = {k: rec[k] for k in ("wall_seconds", "cpu_seconds", "peak_rss_mb") if k in rec}
+        parts = {k: v for k, v in rec.items() if k.endswith("_s") and isinstance(v, int | float)}
+        if parts:  # where a stage's time goes (e.g. review's themes_s, emerging_s; evaluate's probe_s)
+            out[name]["parts"] = parts
         out[name]["load_1min"] = rec.get("machine", {}).get("load_1min")
     return out
 

@@ -9,12 +9,14 @@ from incident_lm.core.params import load_section, read_section
 from incident_lm.evaluate.protocol import EvalConfig, evaluate_features
 
 
-def main(args: argparse.Namespace) -> None:
+def main(args: argparse.Namespace) -> dict[str, float]:
     cfg = read_section(EvalConfig, load_section("evaluate", args.params))
-    metrics, predictions = evaluate_features(args.features, read_split(args.input), cfg)
+    timings: dict[str, float] = {}
+    metrics, predictions = evaluate_features(args.features, read_split(args.input), cfg, timings)
     with atomic_dir(args.out) as tmp:
         predictions.to_parquet(tmp / "predictions.parquet", index=False)
     write_json(args.metrics, {"representation": args.name, **metrics})
+    return timings  # the cost record's parts
 
 
 if __name__ == "__main__":

@@ -413,9 +413,12 @@ def test_evaluate_features_end_to_end(tmp_path: Path, sparse: bool) -> None:
     cfg = EvalConfig(targets=("category", "harm"), n_boot=50,
                      cluster=ClusterConfig(seeds=2, lsa_components=5, silhouette_sample=40, extra_k=(6,)),
                      retrieval=RetrievalConfig(k=5))
-    metrics, preds = evaluate_features(tmp_path, df, cfg)
+    timings: dict[str, float] = {}
+    metrics, preds = evaluate_features(tmp_path, df, cfg, timings)
 
     assert (metrics["n_train"], metrics["n_test"], metrics["dim"]) == (60, 30, 8)
+    assert set(timings) == {"load_s", "probe_s", "retrieval_s", "cluster_s"}  # the cost record's parts
+    assert all(v >= 0 for v in timings.values()) and not any(k.endswith("_s") for k in metrics)
     cat = metrics["probe"]["category"]
     assert cat["macro_f1"] > 0.9 and cat["macro_f1"] > cat["floor_majority_macro_f1"]
     lo, hi = cat["macro_f1_ci"]

@@ -7,6 +7,7 @@ against the split, so a stale feature folder is an error rather than a silently 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,8 @@ def retrieval_queries(n_test: int, max_queries: int | None, seed: int = 0) -> np
     return np.sort(np.random.default_rng(seed).choice(n_test, size=max_queries, replace=False))
 
 
-def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame,
-                      cfg: EvalConfig) -> tuple[dict[str, Any], pd.DataFrame]:
+def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame, cfg: EvalConfig,
+                      timings: dict[str, float] | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
     """Score the features in ``features_dir`` against ``split_df``'s labels.
 
     Parameters
@@ -103,6 +104,9 @@ def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame,
     split_df : DataFrame
         The split reports (``id``, ``split`` and the label columns).
     cfg : EvalConfig
+    timings : dict, optional
+        Filled with the wall seconds of each part (``load_s``, ``probe_s``, ``retrieval_s``, ``cluster_s``),
+        for the stage's cost record (never the metrics: they change on every run).
 
     Returns
     -------
@@ -111,6 +115,15 @@ def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame,
         floors...), ``retrieval`` (``precision_at_k`` with CI, ``k``, chance) and ``cluster``;
         ``predictions`` (``target, id, y_true, y_pred``) for paired comparisons across representations.
     """
+    timings = {} if timings is None else timings
+    t0 = time.perf_counter()
+
+    def lap(part: str) -> None:
+        nonlocal t0
+        now = time.perf_counter()
+        timings[part] = round(timings.get(part, 0.0) + now - t0, 3)
+        t0 = now
+
     feats = read_features(features_dir, split_df)
     train = split_df[split_df["split"] == "train"].reset_index(drop=True)
     test = split_df[split_df["split"] == "test"].reset_index(drop=True)
@@ -124,6 +137,7 @@ def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame,
     predictions = []
     queries = retrieval_queries(len(test), cfg.retrieval.max_queries, cfg.seed)
     X_queries = X_test[queries]
+    lap("load_s")
     for target in cfg.targets:
         y_train, y_test = train[target].astype(str).to_numpy(), test[target].astype(str).to_numpy()
         check_target(y_train, target, "train")
@@ -132,6 +146,7 @@ def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame,
         res = linear_probe(X_train, y_train, X_test, y_test, C=cfg.probe.C, max_iter=cfg.probe.max_iter,
                            n_boot=cfg.n_boot, seed=cfg.seed)
         metrics["probe"][target] = res.metrics
+        lap("probe_s")
         predictions.append(pd.DataFrame({"target": target, "id": feats.test_ids,
                                          "y_true": y_test, "y_pred": res.y_pred}))
         log.info("retrieval %s (%d queries)", target, len(queries))
@@ -140,6 +155,7 @@ def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame,
         metrics["retrieval"][target] = {"k": cfg.retrieval.k, "precision_at_k": float(p_at_k.mean()),
                                         "precision_at_k_ci": [lo, hi], "n_queries": len(queries),
                                         "chance": chance_precision(y_test[queries], y_train)}
+        lap("retrieval_s")
     log.info("clustering (%d seeds)", cfg.cluster.seeds)
     X_all = sp.vstack([X_train, X_test]).tocsr() if sp.issparse(X_train) else np.vstack([X_train, X_test])
     all_df = pd.concat([train, test], ignore_index=True)
@@ -149,4 +165,5 @@ def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame,
         lsa_components=cfg.cluster.lsa_components, silhouette_sample=cfg.cluster.silhouette_sample,
         seed=cfg.seed,
     )
+    lap("cluster_s")
     return metrics, pd.concat(predictions, ignore_index=True)
