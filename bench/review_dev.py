@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import os
 import runpy
 import shlex
@@ -62,11 +63,21 @@ def summary(m: dict[str, Any]) -> dict[str, Any]:
 
 
 def score_levels(signals: Any, ids: set[str], months: list[str], levels: list[float]) -> dict[str, Any]:
-    """The planted theme's scores at each level, from signals flagged at the loosest one (no confirmation)."""
+    """The planted theme's scores at each level, from signals flagged at the loosest one. Where the back-test
+    asked for confirmation (``confirm_q`` set), each level is also scored without it on the same signals (a
+    paired comparison: reruns differ by k-means chance, so a baseline from another run would not be)."""
     from incident_lm.review.emerging import score_emerging
 
-    return {str(level): summary(score_emerging(
-        signals.assign(flagged=lambda f, lv=level: f["alarm"] & (f["q"] <= lv)), ids, months)) for level in levels}
+    confirmed = bool(signals["confirm_q"].notna().any())
+    out = {}
+    for level in levels:
+        for use in [True, False] if confirmed else [False]:
+            # confirm_q is NaN where no confirmation was asked: the flag then needs the test alone
+            s = signals.assign(flagged=lambda f, lv=level, u=use: f["alarm"] & (f["q"] <= lv)
+                               & ~(u & (f["confirm_q"] > lv)))
+            key = str(level) if use or not confirmed else f"{level} without confirmation"
+            out[key] = summary(score_emerging(s, ids, months))
+    return out
 
 
 def rescore(repo: Path, levels: list[float], alternatives: list[list[str]] | None = None) -> dict[str, Any]:
@@ -101,23 +112,12 @@ def rescore(repo: Path, levels: list[float], alternatives: list[list[str]] | Non
     finally:
         build.score_emerging, build.prospective_signals, sys.argv = original, original_signals, argv
         os.chdir(cwd)
-    out = {}
-    sig = captured["signals"]
-    confirmed = bool(sig["confirm_q"].notna().any())
-    # with confirmation, each level is also scored without it on the same run's signals (a paired comparison:
-    # reruns differ by k-means chance, so a baseline from another run would not be)
-    variants = [(level, use) for level in levels for use in ([True, False] if confirmed else [False])]
-    for level, use in variants:
-        # confirm_q is NaN where no confirmation was asked: the flag then needs the test alone
-        s = sig.assign(flagged=lambda f, lv=level, u=use: f["alarm"] & (f["q"] <= lv)
-                       & ~(u & (f["confirm_q"] > lv)))
-        key = str(level) if use or not confirmed else f"{level} without confirmation"
-        out[key] = summary(original(s, captured["ids"], captured["months"]))
+    out = score_levels(captured["signals"], captured["ids"], captured["months"], levels)
     for name, *assignments in alternatives or []:
-        args = list(captured["args"])
-        args[8] = replaced(args[8], [*assignments, f"fdr={max(levels)}"])  # EmergingConfig
+        bound = inspect.signature(original_signals).bind(*captured["args"], **captured["kwargs"])
+        bound.arguments["cfg"] = replaced(bound.arguments["cfg"], [*assignments, f"fdr={max(levels)}"])
         t0 = time.perf_counter()
-        signals = original_signals(*args, **captured["kwargs"])
+        signals = original_signals(*bound.args, **bound.kwargs)
         scores = score_levels(signals, captured["ids"], captured["months"], levels)
         out[f"variant:{name}"] = {"set": assignments, "seconds": round(time.perf_counter() - t0, 1), **scores}
         print(name, {k: (v["months_to_flag"], v["rank_at_flag"], v["false_alarms_max"]) for k, v in scores.items()},
