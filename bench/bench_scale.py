@@ -204,6 +204,13 @@ def fit_exponents(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "time_exponent": exponent(ns, [p[1].get("wall_seconds", 0) for p in pts]),
             "memory_exponent": exponent(ns, [p[1].get("peak_rss_mb", 0) for p in pts]),
         }
+        parts = sorted({k for _, rec in pts for k in rec.get("parts", {})})
+        fitted = {}
+        for part in parts:  # over the sizes that recorded the part (runs before parts were recorded have none)
+            sub = [(n, rec["parts"][part]) for n, rec in pts if part in rec.get("parts", {})]
+            fitted[part] = exponent([n for n, _ in sub], [v for _, v in sub])
+        if fitted:
+            out[stage]["parts"] = fitted
     return out
 
 

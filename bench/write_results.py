@@ -88,6 +88,7 @@ def scale_section(d: dict[str, Any] | None) -> list[str]:
             or (exps.get(s, {}).get("memory_exponent") or 0) > 1.15]
     out += ["", f"Stages growing faster than N^1.15 in time or memory: {', '.join(f'`{s}`' for s in over) or 'none'}"
             f" (synthetic sizes measured: {', '.join(_fmt(r['n_reports']) for r in synthetic) or 'none'}).", ""]
+    out += parts_table(runs, exps)
     reviewed = [r for r in runs if r.get("review")]
     if reviewed:
         out += ["What the review stage found in each run (`metrics/review.json` of the copy; emerging themes are the "
@@ -108,6 +109,25 @@ def scale_section(d: dict[str, Any] | None) -> list[str]:
     if runs:
         out += [f"Machine of the last run: {_machine(runs[-1].get('machine'))}.", ""]
     return out
+
+
+def parts_table(runs: list[dict[str, Any]], exponents: dict[str, Any]) -> list[str]:
+    """Where the time goes inside the stages that record their parts (``*_s`` in their cost records: the review's
+    themes, emerging-theme back-test, queue..., each evaluation's probe, retrieval and clustering), per run, with
+    each part's growth exponent over the synthetic sizes that recorded it (``bench_scale.fit_exponents``)."""
+    with_parts = [r for r in runs if any(st.get("parts") for st in r["stages"].values())]
+    if not with_parts:
+        return []
+    rows = sorted({(s, part) for r in with_parts for s, st in r["stages"].items() for part in st.get("parts", {})})
+    cols = [f"{r['corpus']} {_fmt(r['n_reports'])}" for r in with_parts]
+    out = ["Where the time goes inside a stage (wall seconds of its parts, from its cost record; runs that recorded "
+           "them):", "", "| stage | part | " + " | ".join(cols) + " | time exp. |", "|---|---|" + "---|" * (len(cols) + 1)]
+    for stage, part in rows:
+        vals = [r["stages"].get(stage, {}).get("parts", {}).get(part) for r in with_parts]
+        exp = exponents.get(stage, {}).get("parts", {}).get(part)
+        out.append(f"| `{stage}` | {part.removesuffix('_s')} | " + " | ".join(_fmt(v, 1) for v in vals)
+                   + f" | {_fmt(exp, 2)} |")
+    return out + [""]
 
 
 def compare_table(run: dict[str, Any]) -> list[str]:

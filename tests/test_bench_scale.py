@@ -1,0 +1,51 @@
+"""The scale benchmark's bookkeeping: stage parts kept from cost records, their growth exponents, their table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_scale import fit_exponents, stage_costs  # noqa: E402
+from write_results import parts_table  # noqa: E402
+
+
+def write_cost(repo: Path, rel: str, record: dict) -> None:
+    path = repo / "metrics" / "cost" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record))
+
+
+def test_stage_costs_keep_the_seconds_parts_of_a_record(tmp_path: Path) -> None:
+    write_cost(tmp_path, "review.json", {"wall_seconds": 10.0, "cpu_seconds": 12.0, "peak_rss_mb": 300.0,
+                                         "themes_s": 2.5, "emerging_s": 6, "n_reports": 1000,
+                                         "search": {"latency_ms": 3.0}, "machine": {"load_1min": 0.5}})
+    write_cost(tmp_path, "evaluate/tfidf.json", {"wall_seconds": 4.0})
+    costs = stage_costs(tmp_path)
+    assert costs["review"]["parts"] == {"themes_s": 2.5, "emerging_s": 6}  # counts and nested figures left out
+    assert costs["review"]["load_1min"] == 0.5
+    assert "parts" not in costs["evaluate@tfidf"]
+
+
+def run(n: int, parts: dict | None) -> dict:
+    stage = {"wall_seconds": n / 100, "peak_rss_mb": 100.0}
+    if parts is not None:
+        stage["parts"] = parts
+    return {"corpus": "synthetic", "n_reports": n, "stages": {"review": stage}}
+
+
+def test_part_exponents_are_fitted_over_the_sizes_that_recorded_them() -> None:
+    runs = [run(1_000, None), run(10_000, {"themes_s": 1.0, "emerging_s": 2.0}),
+            run(100_000, {"themes_s": 10.0, "emerging_s": 200.0})]
+    exps = fit_exponents(runs)["review"]
+    assert exps["time_exponent"] == pytest.approx(1.0)
+    assert exps["parts"] == {"emerging_s": pytest.approx(2.0), "themes_s": pytest.approx(1.0)}
+    table = "\n".join(parts_table(runs, fit_exponents(runs)))  # runs without parts get no column
+    assert "| `review` | emerging | 2.0 | 200.0 | 2.00 |" in table
+    assert "| `review` | themes | 1.0 | 10.0 | 1.00 |" in table
+    assert parts_table([run(1_000, None)], {}) == []  # no run recorded parts: no table
