@@ -42,14 +42,28 @@ def exp_revs(repo: Path = ROOT) -> dict[str, str]:
     return {ref.rsplit("/", 1)[1]: sha for ref, sha in (line.split() for line in out.splitlines())}
 
 
+def read_at(path: str, rev: str | None, repo: Path = ROOT) -> str:
+    """A file of ``repo`` at ``rev`` (``None``: the workspace)."""
+    if rev is None:
+        return (repo / path).read_text()
+    return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=repo, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def per_class_f1(rep: str, rev: str | None, repo: Path = ROOT) -> dict[str, dict[str, float]] | None:
+    """Per target, ``rep``'s probe F1 of each class (its ``metrics/eval/<rep>.json`` at ``rev``); None if absent."""
+    try:
+        probe = json.loads(read_at(f"metrics/eval/{rep}.json", rev, repo)).get("probe", {})
+    except (OSError, subprocess.CalledProcessError, json.JSONDecodeError):
+        return None
+    return {t: p["per_class_f1"] for t, p in probe.items() if "per_class_f1" in p} or None
+
+
 def compare_row(rep: str, rev: str | None, repo: Path = ROOT) -> dict[str, Any]:
-    """``rep``'s row of ``metrics/compare.json`` (and the baseline, targets, ``rep``'s params) at ``rev``
-    (``None``: the workspace). Read from git, whole: ``dvc exp show --json`` drops lists such as the CIs."""
+    """``rep``'s row of ``metrics/compare.json`` (and the baseline, targets, ``rep``'s params, its per-class F1) at
+    ``rev`` (``None``: the workspace). Read from git, whole: ``dvc exp show --json`` drops lists such as the CIs."""
     def read(path: str) -> str:
-        if rev is None:
-            return (repo / path).read_text()
-        return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=repo, capture_output=True, text=True,
-                              check=True).stdout
+        return read_at(path, rev, repo)
 
     def cost(stage: str) -> float | None:
         try:
@@ -63,7 +77,8 @@ def compare_row(rep: str, rev: str | None, repo: Path = ROOT) -> dict[str, Any]:
         raise SystemExit(f"{rev or 'workspace'}: metrics/compare.json has no row for {rep!r}")
     costs = {stage: cost(stage) for stage in ("tune_lm", f"represent/{rep}", f"evaluate/{rep}")}
     return {"row": compare["representations"][rep], "baseline": compare.get("baseline"),
-            "targets": compare.get("targets"), "params": params.get(rep), "rev": rev, "costs": costs}
+            "targets": compare.get("targets"), "params": params.get(rep), "rev": rev, "costs": costs,
+            "per_class_f1": per_class_f1(rep, rev, repo)}
 
 
 def vaers_copy(dest: Path, reps: list[str], enable: list[str]) -> None:
@@ -141,7 +156,9 @@ def main() -> None:
             raise SystemExit(f"no experiment named {name!r} (dvc exp show)")
         table.append({"experiment": name, "set": sets, "seconds": seconds.get(name),
                       **compare_row(args.rep, revs[name], repo)})
-    record = {"name": args.name, "representation": args.rep, "rows": table, "machine": environment()}
+    baseline = next((r["baseline"] for r in table if r.get("baseline")), None)
+    record = {"name": args.name, "representation": args.rep, "rows": table, "machine": environment(),
+              "baseline_per_class_f1": per_class_f1(baseline, None, repo) if baseline else None}
     if args.corpus == "vaers":
         data = json.loads((repo / "metrics" / "data.json").read_text())
         record["corpus"] = {"name": "vaers", "source": "../shared/data/vaers-1990-1996",

@@ -279,7 +279,26 @@ def experiments_section(d: dict[str, Any]) -> list[str]:
         cells += [_fmt(e0.get("v_measure"), 3), _fmt(e0.get("precision_at_k"), 3), _fmt(costs.get("tune_lm"), 0),
                   _fmt(costs.get(f"represent/{rep}"), 0), _fmt(r.get("seconds"), 0)]
         out.append("| " + " | ".join(cells) + " |")
-    return out + ["", _machine(d.get("machine")), ""]
+    return out + [""] + per_class_section(d, base) + [_machine(d.get("machine")), ""]
+
+
+def per_class_section(d: dict[str, Any], base: str) -> list[str]:
+    """Per target, each class's probe F1 for the baseline and every row of an experiment record (records made since
+    ``bench/experiments.py`` kept them): where a row gains or loses against the baseline."""
+    basef = d.get("baseline_per_class_f1") or {}
+    rows = [r for r in d["rows"] if r.get("per_class_f1")]
+    if not basef or not rows:
+        return []
+    out = []
+    for target, classes in basef.items():
+        out += [f"Per-class probe F1, {target} (`{base}` beside each row):", "",
+                f"| class | `{base}` | " + " | ".join(r["experiment"] for r in rows) + " |",
+                "|---|---|" + "---|" * len(rows)]
+        for c, f in sorted(classes.items(), key=lambda kv: -kv[1]):
+            out.append(f"| {c} | {f:.3f} | " + " | ".join(
+                _fmt(r["per_class_f1"].get(target, {}).get(c), 3) for r in rows) + " |")
+        out.append("")
+    return out
 
 
 def label_noise_section(d: dict[str, Any] | None) -> list[str]:

@@ -1,4 +1,5 @@
-"""The scale benchmark's bookkeeping: stage parts kept from cost records, their growth exponents, their table."""
+"""Benchmark bookkeeping: the scale benchmark's stage parts (kept from cost records, their growth exponents, their
+table) and the experiment records' per-class table."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scale import fit_exponents, stage_costs  # noqa: E402
-from write_results import parts_table  # noqa: E402
+from write_results import parts_table, per_class_section  # noqa: E402
 
 
 def write_cost(repo: Path, rel: str, record: dict) -> None:
@@ -49,3 +50,15 @@ def test_part_exponents_are_fitted_over_the_sizes_that_recorded_them() -> None:
     assert "| `review` | emerging | 2.0 | 200.0 | 2.00 |" in table
     assert "| `review` | themes | 1.0 | 10.0 | 1.00 |" in table
     assert parts_table([run(1_000, None)], {}) == []  # no run recorded parts: no table
+
+
+def test_per_class_table_sets_each_row_beside_the_baseline() -> None:
+    d = {"baseline_per_class_f1": {"harm": {"death": 0.8, "minor": 0.6}},
+         "rows": [{"experiment": "baseline (committed params)", "per_class_f1": {"harm": {"death": 0.7, "minor": 0.5}}},
+                  {"experiment": "x", "per_class_f1": {"harm": {"death": 0.9}}},
+                  {"experiment": "old", "per_class_f1": None}]}  # recorded before per-class figures were kept
+    text = "\n".join(per_class_section(d, "tfidf"))
+    assert "| class | `tfidf` | baseline (committed params) | x |" in text
+    assert "| death | 0.800 | 0.700 | 0.900 |" in text and "| minor | 0.600 | 0.500 | – |" in text
+    assert text.index("| death") < text.index("| minor")  # best class of the baseline first
+    assert per_class_section({"rows": d["rows"]}, "tfidf") == []
