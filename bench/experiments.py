@@ -145,8 +145,11 @@ def main() -> None:
     finally:
         dvc_yaml.write_text(original)
     out = ROOT / "bench" / "results" / f"experiments_{args.name}.json"
-    if args.skip_run and out.exists():  # keep the wall seconds measured when the experiments ran
-        seconds = {r["experiment"]: r["seconds"] for r in json.loads(out.read_text())["rows"] if r.get("seconds")}
+    machine = environment()
+    if args.skip_run and out.exists():  # keep the wall seconds and the machine of the run that measured them
+        earlier = json.loads(out.read_text())
+        seconds = {r["experiment"]: r["seconds"] for r in earlier["rows"] if r.get("seconds")}
+        machine = earlier.get("machine", machine)
     revs = exp_revs(repo)
     committed = json.loads((repo / "metrics" / "compare.json").read_text()).get("representations", {})
     table = ([{"experiment": "baseline (committed params)", "set": [], **compare_row(args.rep, None, repo)}]
@@ -157,7 +160,7 @@ def main() -> None:
         table.append({"experiment": name, "set": sets, "seconds": seconds.get(name),
                       **compare_row(args.rep, revs[name], repo)})
     baseline = next((r["baseline"] for r in table if r.get("baseline")), None)
-    record = {"name": args.name, "representation": args.rep, "rows": table, "machine": environment(),
+    record = {"name": args.name, "representation": args.rep, "rows": table, "machine": machine,
               "baseline_per_class_f1": per_class_f1(baseline, None, repo) if baseline else None}
     if args.corpus == "vaers":
         data = json.loads((repo / "metrics" / "data.json").read_text())
