@@ -119,6 +119,19 @@ def test_review_and_cost_blocks_are_generated_from_committed_metrics() -> None:
                                                                                                  "cost")), "cost")
 
 
+def test_cost_table_states_the_transformer_stages_share(tmp_path: Path) -> None:
+    for rel, rec in {"tune_lm.json": {"stage": "tune_lm", "wall_seconds": 120.0},
+                     "represent/bert.json": {"stage": "represent", "type": "bert", "wall_seconds": 60.0},
+                     "represent/tfidf.json": {"stage": "represent", "type": "tfidf", "wall_seconds": 30.0},
+                     "evaluate/bert.json": {"stage": "evaluate", "wall_seconds": 30.0}}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(json.dumps(rec))
+    text = cost_table(tmp_path)
+    assert "4.0 min over 4 stages" in text
+    assert "(`tune_lm`, `represent@bert`) take 3.0 min of it, the other 2 stages 1.0 min." in text
+    assert "| `tune_lm` | 120 |" in text.splitlines()[4]  # longest first
+
+
 def test_review_table_marks_targets_met_and_missed() -> None:
     m = {"representation": "tfidf", "reason": "named", "n_reports": 100, "themes": {"n_themes": 9},
          "emerging": {"months_tested": 5, "flagged_per_month": {"median": 0, "max": 1},

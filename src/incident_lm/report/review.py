@@ -66,7 +66,9 @@ def review_table(m: Mapping[str, Any]) -> str:
     return head + "".join(f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in rows)
 
 
-def _stage_costs(cost_dir: str | Path) -> list[tuple[str, float, float | None]]:
+def _stage_costs(cost_dir: str | Path) -> list[tuple[str, float, float | None, bool]]:
+    """``(stage, wall seconds, load at its end, whether it runs a transformer)`` per cost record: ``tune_lm`` and
+    the represent stages of ``type: bert`` representations."""
     out = []
     root = Path(cost_dir)
     for path in sorted(root.rglob("*.json")):
@@ -75,7 +77,8 @@ def _stage_costs(cost_dir: str | Path) -> list[tuple[str, float, float | None]]:
             continue
         rel = path.relative_to(root).with_suffix("")
         name = "@".join(rel.parts) if len(rel.parts) > 1 else rel.parts[0]
-        out.append((name, float(data["wall_seconds"]), (data.get("machine") or {}).get("load_1min")))
+        out.append((name, float(data["wall_seconds"]), (data.get("machine") or {}).get("load_1min"),
+                    data.get("stage") == "tune_lm" or data.get("type") == "bert"))
     return out
 
 
@@ -83,11 +86,15 @@ def cost_table(cost_dir: str | Path = "metrics/cost") -> str:
     """Wall time per stage of the committed run, longest first, the total, and the machine's load (the
     1-minute load average each stage recorded at its end: above the core count, something else was running)."""
     costs = sorted(_stage_costs(cost_dir), key=lambda x: -x[1])
-    total = sum(s for _, s, _ in costs)
-    loads = sorted(x for *_, x in costs if x is not None)
+    total = sum(s for _, s, _, _ in costs)
+    loads = sorted(x for _, _, x, _ in costs if x is not None)
     load = f" Load average at the stages' ends: median {loads[len(loads) // 2]:.1f}, max {loads[-1]:.1f}." \
         if loads else ""
-    lines = [f"Wall time of the committed run: {total / 60:.1f} min over {len(costs)} stages.{load}\n\n",
+    lm = [(name, s) for name, s, _, is_lm in costs if is_lm]
+    share = (f" The transformer stages ({', '.join(f'`{n}`' for n, _ in lm)}) take {sum(s for _, s in lm) / 60:.1f}"
+             f" min of it, the other {len(costs) - len(lm)} stages {(total - sum(s for _, s in lm)) / 60:.1f} min."
+             if lm and total else "")
+    lines = [f"Wall time of the committed run: {total / 60:.1f} min over {len(costs)} stages.{load}{share}\n\n",
              "| stage | wall s |\n|---|---|\n"]
-    lines += [f"| `{name}` | {s:.0f} |\n" for name, s, _ in costs]
+    lines += [f"| `{name}` | {s:.0f} |\n" for name, s, _, _ in costs]
     return "".join(lines)
