@@ -537,8 +537,7 @@ def farrington_flexible(counts: np.ndarray, t: int, population: np.ndarray | Non
 
     def design(trend: bool) -> tuple[np.ndarray, np.ndarray]:
         """The baseline's design matrix and the row at t (whose level is the current block's)."""
-        X = np.array([_design_row(i, g, season, trend) for i, g in zip(idx, groups, strict=True)])
-        return X.reshape(len(idx), -1), np.array(_design_row(t, cfg.n_periods, season, trend))
+        return _design(idx, groups, season, trend), _design(np.array([t]), np.array([cfg.n_periods]), season, trend)[0]
 
     def fit(trend: bool) -> tuple[_Fit, float, float, np.ndarray] | None:
         """R's algo.farrington.fitGLM.flexible: fit, phi, reweight, refit; None if unusable.
@@ -614,10 +613,12 @@ def farrington_flexible(counts: np.ndarray, t: int, population: np.ndarray | Non
                             n_baseline=len(idx), status="ok", **window)
 
 
-def _design_row(period: int, level: float, season: np.ndarray, trend: bool) -> list[float]:
-    """One row of the baseline GLM's design: intercept, [R's ``wtime``, the 1-based period], then a dummy per
-    seasonal level after the first present (treatment contrasts, as R's ``as.factor``)."""
-    return [1.0, *([period + 1.0] if trend else []), *(float(level == s) for s in season[1:])]
+def _design(periods: np.ndarray, levels: np.ndarray, season: np.ndarray, trend: bool) -> np.ndarray:
+    """Rows of the baseline GLM's design, one per period: intercept, [R's ``wtime``, the 1-based period], then a
+    dummy per seasonal level after the first present (treatment contrasts, as R's ``as.factor``).
+    ``periods`` and ``levels``: ``(n,)``; returns ``(n, n_columns)``."""
+    cols = [np.ones(len(periods))] + ([periods + 1.0] if trend else [])
+    return np.column_stack(cols + [(levels == level).astype(float) for level in season[1:]])
 
 
 def _window_test(y_all: np.ndarray, t: int, levels: np.ndarray, season: np.ndarray, model: _Fit, phi: float,
@@ -627,7 +628,7 @@ def _window_test(y_all: np.ndarray, t: int, levels: np.ndarray, season: np.ndarr
     ``FarringtonConfig.window``). A period's season is that of the same period a year before (its level in
     the baseline's blocks); its trend value and offset are its own."""
     span = np.arange(t - cfg.window + 1, t + 1)
-    X = np.array([_design_row(s, levels[s - cfg.freq], season, model.has_trend) for s in span])
+    X = _design(span, levels[span - cfg.freq], season, model.has_trend)
     offset = np.log(pop_t[span]) if pop_t is not None else np.zeros(len(span))
     mus = np.exp(X @ model.coef + offset)
     expected = float(mus.sum())
