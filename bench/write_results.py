@@ -264,20 +264,27 @@ def experiments_section(d: dict[str, Any]) -> list[str]:
            f"shown; Δ is the paired bootstrap difference from `{base}` on the same test reports. Costs are the stages' "
            f"wall seconds in that run (tune_lm, the representation's represent stage) and the whole `dvc exp run`'s "
            f"(empty where the table was made from experiments run earlier).", "",
-           "| experiment | params set | " + " | ".join(f"{t} macro-F1 | Δ vs {base} (95% CI)" for t in targets)
-           + f" | {targets[0] if targets else ''} V-measure | P@k | tune_lm s | `{rep}` represent s | run s |",
-           "|---|---|" + "---|---|" * len(targets) + "---|---|---|---|---|"]
+           "| experiment | params set | " + " | ".join(f"{t} macro-F1 (95% CI) | Δ vs {base} (95% CI)" for t in targets)
+           + f" | {targets[0] if targets else ''} V-measure ± sd | ARI ± sd | P@k | tune_lm s | `{rep}` represent s "
+           "| run s |",
+           "|---|---|" + "---|---|" * len(targets) + "---|---|---|---|---|---|"]
+
+    def pm(e: dict[str, Any], key: str) -> str:  # mean ± sd over the clustering seeds (older records: no sd)
+        return "–" if e.get(key) is None else _fmt(e[key], 3) + (
+            f" ± {e[key + '_std']:.3f}" if e.get(key + "_std") is not None else "")
+
     for r in rows:
         cells = [r["experiment"], ", ".join(f"`{s}`" for s in r["set"]) or "–"]
         for t in targets:
             e = r["row"].get(t) or {}
             ci = e.get(f"vs_{base}_ci") or [None, None]
-            cells += [_fmt(e.get("macro_f1"), 3),
+            own = e.get("macro_f1_ci")
+            cells += [_fmt(e.get("macro_f1"), 3) + (f" ({own[0]:.3f}–{own[1]:.3f})" if own else ""),
                       f"{e[f'vs_{base}_diff']:+.3f} ({ci[0]:+.3f}, {ci[1]:+.3f})" if f"vs_{base}_diff" in e else "–"]
         e0 = r["row"].get(targets[0]) or {} if targets else {}
         costs = r.get("costs") or {}
-        cells += [_fmt(e0.get("v_measure"), 3), _fmt(e0.get("precision_at_k"), 3), _fmt(costs.get("tune_lm"), 0),
-                  _fmt(costs.get(f"represent/{rep}"), 0), _fmt(r.get("seconds"), 0)]
+        cells += [pm(e0, "v_measure"), pm(e0, "ari"), _fmt(e0.get("precision_at_k"), 3),
+                  _fmt(costs.get("tune_lm"), 0), _fmt(costs.get(f"represent/{rep}"), 0), _fmt(r.get("seconds"), 0)]
         out.append("| " + " | ".join(cells) + " |")
     return out + [""] + per_class_section(d, base) + [_machine(d.get("machine")), ""]
 
