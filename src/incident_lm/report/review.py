@@ -91,8 +91,9 @@ def cost_table(cost_dir: str | Path = "metrics/cost") -> str:
     load = f" Load average at the stages' ends: median {loads[len(loads) // 2]:.1f}, max {loads[-1]:.1f}." \
         if loads else ""
     lm = [(name, s) for name, s, _, is_lm in costs if is_lm]
-    share = (f" The transformer stages ({', '.join(f'`{n}`' for n, _ in lm)}) take {sum(s for _, s in lm) / 60:.1f}"
-             f" min of it, the other {len(costs) - len(lm)} stages {(total - sum(s for _, s in lm)) / 60:.1f} min."
+    lm_total = sum(s for _, s in lm)
+    share = (f" The transformer stages ({', '.join(f'`{n}`' for n, _ in lm)}) take {lm_total / 60:.1f}"
+             f" min of it, the other {len(costs) - len(lm)} stages {(total - lm_total) / 60:.1f} min."
              if lm and total else "")
     lines = [f"Wall time of the committed run: {total / 60:.1f} min over {len(costs)} stages.{load}{share}\n\n",
              "| stage | wall s |\n|---|---|\n"]
