@@ -122,6 +122,19 @@ def test_pickle_strings_reads_without_unpickling() -> None:
     assert {"word", "other", "lindqvist"} <= set(pickle_strings(data))
 
 
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_pickle_strings_reads_string_arrays_not_numeric_buffers(protocol: int) -> None:
+    # float32 values whose bytes hold the letters "3an" between bytes that are not UTF-8: read leniently, the
+    # buffer of a numeric array yields a token that is in no text
+    floats = np.frombuffer(b"\xff3an\xfe\xfd\xfc\xfb" * 50, dtype="<f4")
+    names = np.array(["lindqvist", "hassan3"])  # full-width items: no NUL between them in the buffer
+    data = pickle.dumps({"idf_": floats, "classes_": names, "codes": np.array([b"arjun", b"nhs"])}, protocol=protocol)
+    strings = list(pickle_strings(data))
+    tokens = {t for s in strings for t in s.lower().split()}
+    assert {"lindqvist", "hassan3", "arjun", "nhs"} <= tokens
+    assert not any("3an" in s for s in strings)
+
+
 def test_cli_exit_status_and_masked_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     RAW.to_csv(tmp_path / "raw.csv", index=False)
     TRUTH.to_csv(tmp_path / "truth.csv", index=False)

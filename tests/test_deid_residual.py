@@ -21,6 +21,10 @@ def test_placeholders_invalid_numbers_and_ordinary_words_are_not_hits():
     assert _types("seen by [PERSON] on [DATE], NHS [NHS_NUMBER]") == []
     assert _types("batch 943 476 5918 checked") == []  # fails Modulus 11
     assert _types("fell on 45/19/2021") == []  # no such day or month
+    # a drug name after a time is not an address ending in ".co"
+    assert _types("doing obs @ 2010. Co-amoxiclav 625mg PO") == []
+    assert _types("ran too fast at 2315hrs. co-codamol 30/500 given") == []
+    assert _types("emailed j.smith@trust.co.uk.") == ["EMAIL"]
     ordinary = ordinary_words(lower_case_words(["the nurse said", "said again", "she said"]))
     assert _types("the Nurse Said it was fine", ordinary) == []
 

@@ -62,7 +62,7 @@ FASTTEXT_FILES = frozenset({"model.bin", "model.gensim"})
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z]+")
 _PICKLE_STRING_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING",
-                                "BINSTRING", "STRING", "SHORT_BINBYTES", "BINBYTES", "BINBYTES8"})
+                                "BINSTRING", "STRING", "SHORT_BINBYTES", "BINBYTES", "BINBYTES8", "BYTEARRAY8"})
 
 
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]*")
@@ -171,11 +171,101 @@ def _json_strings(obj: Any) -> Iterator[str]:
             yield from _json_strings(v)
 
 
-def pickle_strings(data: bytes) -> Iterator[str]:
-    """The string constants inside a pickle, read with :mod:`pickletools` (nothing is unpickled or run)."""
+def _printable(text: str, nul: bool = True) -> bool:
+    return all(c.isprintable() or c in "\t\n\r" or (nul and c == "\x00") for c in text)
+
+
+def _decode(blob: bytes) -> tuple[str, str] | None:
+    """(kind, text) of a byte string that holds text, ``kind`` ``"U"`` (UTF-32-LE) or ``"S"`` (UTF-8)."""
+    for kind, encoding in (("U", "utf-32-le"), ("S", "utf-8")):
+        if kind == "U" and len(blob) % 4:
+            continue
+        try:
+            text = blob.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _printable(text):
+            return kind, text
+    return None
+
+
+def bytes_text(blob: bytes) -> str | None:
+    """The text a byte string holds, or None when it is binary (numbers, weights).
+
+    Text is stored as UTF-8 (a ``bytes`` constant, a NumPy ``S`` array padded with NULs) or as UTF-32-LE (the
+    raw buffer of a NumPy ``U`` array); either decodes strictly to printable characters. The raw buffer of a
+    numeric array does neither (a float's exponent byte makes an invalid UTF-8 sequence and a code point past
+    U+10FFFF), so it is not read as text: reading it leniently finds letter runs such as ``3An`` in the bytes of
+    float32 values, which are not in the data.
+    """
+    decoded = _decode(blob)
+    return None if decoded is None else decoded[1].replace("\x00", " ")
+
+
+_ARRAY_DTYPE = re.compile(r"^[<>|=]?([US])(\d+)$")
+
+
+def _fixed_width_items(blob: bytes, text: str, kind: str, width: int) -> str:
+    """A NumPy string array's items, space-separated (a full-width item has no NUL after it)."""
+    if kind == "U":
+        items = [text[k:k + width] for k in range(0, len(text), width)]
+    else:
+        items = [blob[k:k + width].decode("utf-8", "replace") for k in range(0, len(blob), width)]
+    return " ".join(item.replace("\x00", " ") for item in items)
+
+
+def _string_constants(data: bytes) -> tuple[list[str | bytes], set[int]]:
+    """The string constants of a pickle in order, with memo references to them (their positions in ``refs``)."""
+    consts: list[str | bytes] = []
+    refs: set[int] = set()
+    memo: dict[int, str | bytes | None] = {}
+    last: str | bytes | None = None
     for op, arg, _ in pickletools.genops(data):
         if op.name in _PICKLE_STRING_OPS and arg is not None:
-            yield arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+            last = arg
+            consts.append(arg)
+        elif op.name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
+            memo[len(memo) if op.name == "MEMOIZE" else arg] = last
+        else:
+            last = None
+            if op.name in ("GET", "BINGET", "LONG_BINGET") and memo.get(arg) is not None:
+                refs.add(len(consts))
+                consts.append(memo[arg])
+    return consts, refs
+
+
+def pickle_strings(data: bytes) -> Iterator[str]:
+    """The string constants inside a pickle, read with :mod:`pickletools` (nothing is unpickled or run).
+
+    Byte constants (and, in protocol 2, the latin-1 strings that stand for bytes) count as strings only where
+    they decode as text (:func:`bytes_text`); the raw buffers of numeric arrays are skipped. A NumPy string
+    array's buffer is also split into its items, by the width of the nearest ``U``/``S`` dtype constant of its
+    kind.
+    """
+    consts, refs = _string_constants(data)
+    for i, arg in enumerate(consts):
+        if i in refs:
+            continue
+        # protocol 2 stores a byte string as _codecs.encode(<its latin-1 decoding>, "latin1")
+        latin1 = isinstance(arg, str) and i + 1 < len(consts) and consts[i + 1] == "latin1"
+        if isinstance(arg, str) and not latin1 and _printable(arg, nul=False):
+            yield arg
+            continue
+        try:
+            blob = arg.encode("latin-1") if isinstance(arg, str) else bytes(arg)
+        except UnicodeEncodeError:
+            continue
+        decoded = _decode(blob)
+        if decoded is None:
+            continue
+        kind, text = decoded
+        yield text.replace("\x00", " ")
+        near = sorted(range(max(0, i - 4), min(len(consts), i + 5)), key=lambda k: abs(k - i))
+        for k in near:
+            m = _ARRAY_DTYPE.match(consts[k]) if isinstance(consts[k], str) else None
+            if m and m[1] == kind:
+                yield _fixed_width_items(blob, text, kind, int(m[2]))
+                break
 
 
 def _safetensors_header(path: Path) -> Iterator[str]:

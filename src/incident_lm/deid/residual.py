@@ -49,11 +49,12 @@ _PC_OUTWARD_OK = re.compile(r"^(?:[A-PR-UWYZ]\d{1,2}|[A-PR-UWYZ][A-HK-Y]\d{1,2}|
                             r"[A-PR-UWYZ][A-HK-Y]\d[ABEHMNPRVWXY])$")
 
 _TLD = r"(?:com|net|org|uk|nhs|gov|ac|co|edu|info|io|me)"
-_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])", re.IGNORECASE)
 _EMAIL_OBF_RE = re.compile(
     r"(?<![\w.+-])[\w.%+-]+\s*(?:\[\s*at\s*\]|\(\s*at\s*\)|\{\s*at\s*\}|\s+at\s+|@)\s*[\w-]+"
     r"(?:\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\s+dot\s+|\.)\s*[\w-]+)*"
-    r"\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\s+dot\s+|\.)\s*" + _TLD + r"\b", re.IGNORECASE)
+    r"\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\s+dot\s+|\.)\s*" + _TLD + r"(?![\w-])", re.IGNORECASE)
+# a top-level domain ends the address: "obs @ 2010. Co-amoxiclav" and "ran fast at 2315hrs. co-codamol" are not
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec")
