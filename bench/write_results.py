@@ -255,6 +255,37 @@ def fusion_section(d: dict[str, Any] | None) -> list[str]:
     return out + ["", _machine(d.get("machine")), ""]
 
 
+def probe_section(d: dict[str, Any] | None) -> list[str]:
+    out = ["## Probe solver (`bench/bench_probe.py`)", ""]
+    if not d:
+        return out + ["Not yet run.", ""]
+    solvers = d["solvers"]
+    out += [f"The evaluate stage's probe (C = {d['probe']['C']}, max_iter = {d['probe']['max_iter']}) fitted with "
+            "each solver on the same features; every solver minimises the same penalised objective, so the "
+            "objective gap (relative to the lowest reached) says how far each stopped from the optimum. Agreement: "
+            f"share of test predictions equal to `{solvers[0]}`'s.", "",
+            "| corpus | representation | target | N train | " + " | ".join(
+                f"{s} s (iter.) | {s} gap | {s} macro-F1" for s in solvers) + " | agreement | speed-up |",
+            "|---|---|---|---|" + "---|---|---|" * len(solvers) + "---|---|"]
+    groups: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
+    for r in d["rows"]:
+        groups.setdefault((r["root"], r["representation"], r["target"]), {})[r["solver"]] = r
+    for (root, rep, target), by in groups.items():
+        first, last = by.get(solvers[0]), by.get(solvers[-1])
+        cells = " | ".join(
+            f"{b['wall_s']:.1f} ({b['n_iter']}{'!' if b['hit_max_iter'] else ''}) | {b['objective_gap']:.1e} | "
+            f"{b['macro_f1']:.3f}" if (b := by.get(s)) else "– | – | –" for s in solvers)
+        speed = f"{first['wall_s'] / last['wall_s']:.1f}x" if first and last and last["wall_s"] else "–"
+        out.append(f"| {'default' if root == '.' else root} | {rep} | {target} | {_fmt(next(iter(by.values()))['n_train'])} "
+                   f"| {cells} | {last['agree_with_first']:.3f} | {speed} |" if last else "")
+    totals = []
+    for root in dict.fromkeys(r["root"] for r in d["rows"]):
+        secs = {s: sum(r["wall_s"] for r in d["rows"] if r["root"] == root and r["solver"] == s) for s in solvers}
+        totals.append(f"{'default' if root == '.' else root}: " + ", ".join(f"{s} {v:.0f} s" for s, v in secs.items()))
+    return out + ["", "All rows together: " + "; ".join(totals) + ". `!`: stopped at max_iter. "
+                  + _machine(d.get("machine")), ""]
+
+
 def experiments_section(d: dict[str, Any]) -> list[str]:
     rep, rows = d["representation"], d["rows"]
     targets = rows[0].get("targets") or []
@@ -432,6 +463,7 @@ def main() -> None:
     lines += scale_section(_load(res, "scale.json"))
     lines += ratio_section(_load(res, "represent.json"), _load(res, "fasttext.json"), _load(res, "bert.json"))
     lines += precision_section(_load(res, "bert.json"))
+    lines += probe_section(_load(res, "probe.json"))
     lines += fusion_section(_load(res, "fusion_weights.json"))
     lines += label_noise_section(_load(res, "label_noise.json"))
     lines += deid_blind_section(_load(res, "deid_blind.json"))

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.metrics import f1_score
+from sklearn.preprocessing import normalize
 
 from incident_lm.core.artefacts import write_feature_ids
 from incident_lm.core.errors import DataError
@@ -25,7 +26,7 @@ from incident_lm.evaluate.protocol import (
     evaluate_features,
     retrieval_queries,
 )
-from incident_lm.evaluate.retrieval import cosine_neighbours, precision_at_k
+from incident_lm.evaluate.retrieval import _dense_columns, cosine_neighbours, precision_at_k
 from incident_lm.evaluate.stats import (
     bootstrap_ci,
     confusion,
@@ -326,6 +327,19 @@ def test_cosine_neighbours_order_chunks_and_k_cap() -> None:
     capped = np.vstack(list(cosine_neighbours(Q, C, k=50)))
     assert capped.shape == (10, 12)
     np.testing.assert_array_equal(np.sort(capped, axis=1), np.tile(np.arange(12), (10, 1)))
+
+
+def test_cosine_neighbours_sparse_with_a_dense_block_matches_dense() -> None:
+    # the fusion's layout: sparse term columns beside a block of columns every row fills
+    rng = np.random.default_rng(17)
+    terms = sp.random(60, 40, density=0.1, random_state=3, format="csr")
+    X = sp.hstack([terms, sp.csr_matrix(rng.standard_normal((60, 6)))], format="csr")
+    np.testing.assert_array_equal(_dense_columns(X), np.arange(40, 46))
+    assert _dense_columns(terms) is None
+    S = (normalize(X) @ normalize(X[:25]).T).toarray()
+    got = np.vstack(list(cosine_neighbours(X, X[:25], k=5, chunk=7)))
+    # the same neighbours as the dense computation (similarities equal to float rounding)
+    np.testing.assert_allclose(np.take_along_axis(S, got, axis=1), -np.sort(-S, axis=1)[:, :5], atol=1e-12)
 
 
 def test_precision_at_k_query_in_corpus_finds_itself() -> None:

@@ -168,6 +168,29 @@ def test_the_back_test_is_prospective(farrington: str) -> None:
                                   b.drop(columns=["_members", "final_theme"]))
 
 
+def test_refits_on_a_sample_of_the_history_still_flag_the_emerging_theme_prospectively() -> None:
+    from incident_lm.review.emerging import fit_sample
+
+    rows = np.arange(10, 5000)
+    assert fit_sample(rows, None, 0, 3) is rows and fit_sample(rows, 5000, 0, 3) is rows
+    s = fit_sample(rows, 1000, 0, 3)
+    assert len(s) == 1000 and np.all(np.diff(s) > 0) and np.isin(s, rows).all()
+    assert np.array_equal(s, fit_sample(rows, 1000, 0, 3)) and not np.array_equal(s, fit_sample(rows, 1000, 0, 4))
+
+    Z, month, months, ids, planted = _corpus_with_emerging(onset=48, per_month=120)
+    sig = _signals(Z, month, months, ids, n_init=3, fit_sample=2000)  # the history holds 4,400 to 7,900 reports
+    score = score_emerging(sig, set(ids[planted]), sorted({months[m] for m in month[planted]}))
+    assert score["months_to_flag"] is not None and score["months_to_flag"] <= 3, score
+    assert score["rank_at_flag"] == 1
+    # every report of a tested month is in a theme or unassigned by the outlier rule, sampled or not
+    assert (sig.groupby("month")["observed"].sum() > 0).all()
+    a = _signals(Z, month, months, ids, tested=[50], fit_sample=2000)
+    cut = month <= 50
+    b = _signals(Z[cut], month[cut], months[:51], ids[cut], tested=[50], fit_sample=2000)
+    pd.testing.assert_frame_equal(a.drop(columns=["_members", "final_theme"]),
+                                  b.drop(columns=["_members", "final_theme"]))
+
+
 def test_confirmation_by_another_seed_only_narrows_the_flags_and_keeps_the_emerging_theme() -> None:
     Z, month, months, ids, planted = _corpus_with_emerging(onset=48, per_month=120)
     plain = _signals(Z, month, months, ids, n_init=3)

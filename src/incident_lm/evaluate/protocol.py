@@ -36,6 +36,7 @@ class ProbeConfig:
 
     C: float = param(1.0, min=1e-9)
     max_iter: int = param(2000, min=10)
+    solver: str = param("newton-cg", choices=("newton-cg", "lbfgs", "saga"))
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def evaluate_features(features_dir: str | Path, split_df: pd.DataFrame, cfg: Eva
         check_target(y_test, target, "test")
         log.info("probe %s", target)
         res = linear_probe(X_train, y_train, X_test, y_test, C=cfg.probe.C, max_iter=cfg.probe.max_iter,
-                           n_boot=cfg.n_boot, seed=cfg.seed)
+                           solver=cfg.probe.solver, n_boot=cfg.n_boot, seed=cfg.seed)
         metrics["probe"][target] = res.metrics
         lap("probe_s")
         predictions.append(pd.DataFrame({"target": target, "id": feats.test_ids,

@@ -17,16 +17,31 @@ def cosine_neighbours(queries: np.ndarray | sp.spmatrix, corpus: np.ndarray | sp
     """
     Q, C = normalize(queries), normalize(corpus)
     k = min(k, C.shape[0])
+    dense_cols = _dense_columns(C) if sp.issparse(C) else None
+    if dense_cols is not None:
+        # a sparse matrix with dense columns beside sparse ones (the fusion's dense block): the sparse product
+        # would hold every (query, corpus) pair the dense block touches; the dense block goes through BLAS
+        sparse_cols = np.setdiff1d(np.arange(C.shape[1]), dense_cols)
+        Qd, Cd = Q[:, dense_cols].toarray(), np.ascontiguousarray(C[:, dense_cols].toarray().T)
+        Q, C = Q[:, sparse_cols].tocsr(), C[:, sparse_cols]
     CT = C.T.tocsr() if sp.issparse(C) else np.ascontiguousarray(C.T)
     for start in range(0, Q.shape[0], chunk):
         S = Q[start:start + chunk] @ CT
         S = S.toarray() if sp.issparse(S) else np.asarray(S)
+        if dense_cols is not None:
+            S += Qd[start:start + chunk] @ Cd
         np.negative(S, out=S)  # in place: no second (chunk, n_corpus) block
         # Stable ordering: sort by (-similarity, index) within the top-k candidates.
         top = np.argpartition(S, k - 1, axis=1)[:, :k]
         top_neg = np.take_along_axis(S, top, axis=1)
         order = np.lexsort((top, top_neg), axis=1)
         yield np.take_along_axis(top, order, axis=1)
+
+
+def _dense_columns(X: sp.spmatrix, min_share: float = 0.5) -> np.ndarray | None:
+    """Columns stored in at least ``min_share`` of the rows, when there are some and they are not all columns."""
+    filled = np.flatnonzero(np.bincount(X.tocsr().indices, minlength=X.shape[1]) >= min_share * X.shape[0])
+    return filled if 0 < len(filled) < X.shape[1] else None
 
 
 def precision_at_k(X_query: np.ndarray | sp.spmatrix, y_query: np.ndarray,

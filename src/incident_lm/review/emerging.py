@@ -77,6 +77,11 @@ class EmergingConfig:
         does not. Costs one more refit in the months where something passed.
     months : int or None
         Test only the last this many months that have enough history (None: all of them).
+    fit_sample : int or None
+        Each refit's k-means sees at most this many reports of the history (a sample seeded by the month);
+        the rest are assigned to its centres, as a new month's reports are. Bounds a refit's cost once the
+        history outgrows it (a million reports: 24 refits over the whole history would dominate the
+        review); below it every report is fitted. None: always the whole history.
     examples : int
         Example report ids listed per flagged theme and month.
     farrington : FarringtonConfig
@@ -91,6 +96,7 @@ class EmergingConfig:
     assign_current: bool = False
     confirm_seeds: int = param(0, min=0)
     months: int | None = param(None, min=1)
+    fit_sample: int | None = param(50_000, min=100)
     examples: int = param(5, min=1)
     farrington: FarringtonConfig = field(default_factory=FarringtonConfig)
 
@@ -142,6 +148,13 @@ def _month_tests(labels: np.ndarray, month: np.ndarray, t: int, kept: np.ndarray
     results = [farrington_flexible(series[c], t, population=population, cfg=cfg) for c in themes]
     p = np.array([r.window_p for r in results], dtype=float)  # the month's own p when cfg.window == 1
     return themes, results, p, benjamini_hochberg(p)
+
+
+def fit_sample(rows: np.ndarray, limit: int | None, seed: int, t: int) -> np.ndarray:
+    """``rows`` themselves, or (more than ``limit`` of them) a sorted sample of ``limit`` seeded by the month."""
+    if limit is None or len(rows) <= limit:
+        return rows
+    return np.sort(np.random.default_rng([seed, t]).choice(rows, limit, replace=False))
 
 
 def _refit_like(Z: np.ndarray, hist: np.ndarray, fit_rows: np.ndarray, k: int, theme_cfg: ThemeConfig,
@@ -222,15 +235,21 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
         if refit:
             # fitted through t itself, or on the months before t (t's reports then assigned)
             fit_rows = hist if not cfg.assign_current else np.flatnonzero((month >= 0) & (month < t))
+            k = cfg.n_themes or 2 * default_n_themes(len(fit_rows))
+            fit_rows = fit_sample(fit_rows, cfg.fit_sample, seed, t)
             if fit is not None and cfg.warm_start:  # from the last refit's centres: faster, but a new
                 fit = fit_themes(Z[fit_rows], theme_cfg, seed=seed, init=fit.centroids)  # problem is slower to win one
             else:
-                k = cfg.n_themes or 2 * default_n_themes(len(fit_rows))
                 fit = fit_themes(Z[fit_rows], dataclasses.replace(theme_cfg, n_init=cfg.n_init), seed=seed,
                                  n_themes=min(k, len(fit_rows)))
             last_fit = t
             labels[:] = UNASSIGNED
             labels[fit_rows] = fit.labels
+            rest = np.setdiff1d(hist, fit_rows, assume_unique=True)
+            if cfg.assign_current:
+                rest = rest[month[rest] < t]  # month t's own reports are assigned below
+            if len(rest):
+                labels[rest] = fit.assign(Z[rest])[0]
         if not refit or cfg.assign_current:
             new = np.flatnonzero(month == t)
             labels[new] = fit.assign(Z[new])[0]
