@@ -38,6 +38,7 @@ import yaml
 from common import ROOT, environment, loadavg
 
 from incident_lm.core.io import read_json, write_json
+from incident_lm.report.review import read_cost_records
 
 SHARED = ROOT.parent / "shared"
 VAERS = SHARED / "data" / "vaers-1990-1996"
@@ -118,15 +119,13 @@ def run_env() -> dict[str, str]:
 
 
 def stage_costs(repo: Path) -> dict[str, dict[str, Any]]:
-    """Every stage's cost record in ``repo/metrics/cost`` keyed ``stage`` or ``stage@name``."""
+    """Every stage's cost record in ``repo/metrics/cost`` keyed ``stage`` or ``stage@name``: wall and CPU
+    seconds, peak RSS, the load at its end and its ``*_s`` parts (where its time goes)."""
     out = {}
-    for path in sorted((repo / "metrics" / "cost").rglob("*.json")):
-        rel = path.relative_to(repo / "metrics" / "cost").with_suffix("")
-        name = "@".join(rel.parts)
-        rec = read_json(path)
+    for name, rec in read_cost_records(repo / "metrics" / "cost").items():
         out[name] = {k: rec[k] for k in ("wall_seconds", "cpu_seconds", "peak_rss_mb") if k in rec}
         parts = {k: v for k, v in rec.items() if k.endswith("_s") and isinstance(v, int | float)}
-        if parts:  # where a stage's time goes (e.g. review's themes_s, emerging_s; evaluate's probe_s)
+        if parts:  # e.g. review's themes_s, emerging_s; evaluate's probe_s
             out[name]["parts"] = parts
         out[name]["load_1min"] = rec.get("machine", {}).get("load_1min")
     return out

@@ -405,6 +405,8 @@ def review_dev_section(d: dict[str, Any] | None) -> list[str]:
     out = ["## Emerging-theme settings on development corpora (`bench/review_dev.py`)", ""]
     if not d:
         return out + ["Not yet run.", ""]
+    if d.get("question"):
+        out += [f"Measured: {d['question']}.", ""]
     out += [f"Synthetic seeds {', '.join(map(str, d['seeds']))} (development corpora: the reported corpus's seed, "
             "`synthetic.seed` in params.yaml, is not among them)"
             + (f", with {', '.join(f'`{a}`' for a in d['set'])}" if d.get("set") else "")

@@ -342,6 +342,18 @@ def test_cosine_neighbours_sparse_with_a_dense_block_matches_dense() -> None:
     np.testing.assert_allclose(np.take_along_axis(S, got, axis=1), -np.sort(-S, axis=1)[:, :5], atol=1e-12)
 
 
+@pytest.mark.parametrize("n_corpus", [3000, 6000])  # NumPy's selection below 4,096 columns, torch's above
+def test_cosine_neighbours_break_ties_at_the_kth_place_by_index(n_corpus: int) -> None:
+    # duplicate reports: half the corpus is one vector, tied for places 2 to 4 behind the exact match
+    rng = np.random.default_rng(0)
+    C = np.tile([[0.0, 1.0]], (n_corpus, 1))
+    C[0] = [1.0, 0.0]
+    tied = np.sort(rng.choice(np.arange(1, n_corpus), n_corpus // 2, replace=False))
+    C[tied] = [0.5, 0.5]
+    got = np.vstack(list(cosine_neighbours(np.array([[1.0, 0.0]]), C, k=4)))
+    np.testing.assert_array_equal(got, [[0, *tied[:3]]])
+
+
 def test_precision_at_k_query_in_corpus_finds_itself() -> None:
     rng = np.random.default_rng(16)
     X = rng.standard_normal((20, 6))

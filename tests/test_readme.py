@@ -162,8 +162,9 @@ def test_scale_block_is_generated_from_the_benchmark() -> None:
         pytest.skip("bench/bench_scale.py has not been run yet")
     scale = json.loads((bench / "scale.json").read_text())
     rep = json.loads((bench / "represent.json").read_text())
+    probe = json.loads((bench / "probe.json").read_text()) if (bench / "probe.json").exists() else None
     block = named_block(README, "scale")
-    assert block == named_block(replace_named(README, "scale", scale_table(scale, rep)), "scale"), \
+    assert block == named_block(replace_named(README, "scale", scale_table(scale, rep, probe)), "scale"), \
         "run `make readme` after bench/bench_scale.py"
     assert f"| synthetic | {scale['runs'][-1]['n_reports']:,} |" in block or "| vaers |" in block
 
@@ -186,6 +187,14 @@ def test_scale_table_names_the_stages_that_grow_too_fast() -> None:
         in table
     assert "time faster than N^1.15 in `evaluate@tfidf` (2.00); memory faster than N^1.15 in no stage" in table
     assert "tfidf 1.04x" in table
+    probe = {"solvers": ["lbfgs", "newton-cg"], "rows": [
+        {"root": ".", "solver": "lbfgs", "n_train": 16000, "wall_s": 30.0, "objective_gap": 1e-4},
+        {"root": ".", "solver": "newton-cg", "n_train": 16000, "wall_s": 10.0, "objective_gap": 0.0}]}
+    line = scale_table(scale, None, probe).splitlines()[-1]
+    assert "16,000 training reports, lbfgs 30 s vs newton-cg 10 s (3.0x)" in line
+    assert "`newton-cg` reached the lowest objective in every fit" in line
+    probe["rows"][1]["objective_gap"] = 1e-3
+    assert "did not always reach" in scale_table(scale, None, probe)
 
 
 def test_deid_block_is_generated_from_the_committed_metrics() -> None:

@@ -15,7 +15,8 @@ def cosine_neighbours(queries: np.ndarray | sp.spmatrix, corpus: np.ndarray | sp
                       chunk: int = 1024) -> Iterator[np.ndarray]:
     """Yield, per chunk of queries, the ``(chunk, k)`` indices of the most cosine-similar corpus rows.
 
-    Rows within each chunk are ordered by decreasing similarity; ties break by index.
+    Rows within each chunk are ordered by decreasing similarity; ties break by index (also at the k-th place:
+    of several corpus rows equally similar there, the lowest-numbered are kept).
     """
     Q, C = normalize(queries), normalize(corpus)
     k = min(k, C.shape[0])
@@ -34,7 +35,7 @@ def cosine_neighbours(queries: np.ndarray | sp.spmatrix, corpus: np.ndarray | sp
             S += Qd[start:start + chunk] @ Cd
         np.negative(S, out=S)  # in place: no second (chunk, n_corpus) block
         # Stable ordering: sort by (-similarity, index) within the top-k candidates.
-        top = _smallest_k(S, k)
+        top = _ties_by_index(S, _smallest_k(S, k))
         top_neg = np.take_along_axis(S, top, axis=1)
         order = np.lexsort((top, top_neg), axis=1)
         yield np.take_along_axis(top, order, axis=1)
@@ -60,6 +61,17 @@ def _smallest_k(S: np.ndarray, k: int) -> np.ndarray:
     if torch is None:
         return np.argpartition(S, k - 1, axis=1)[:, :k]
     return torch.topk(torch.from_numpy(S), k, dim=1, largest=False, sorted=False).indices.numpy()
+
+
+def _ties_by_index(S: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """``top`` (each row's k smallest of ``S``) with values tied at the k-th place resolved to the lowest
+    column indices, so the neighbours do not depend on the selection algorithm (duplicate reports tie)."""
+    k = top.shape[1]
+    kth = np.take_along_axis(S, top, axis=1).max(axis=1)
+    for r in np.flatnonzero(np.count_nonzero(kth[:, None] >= S, axis=1) > k):
+        below = np.flatnonzero(S[r] < kth[r])
+        top[r] = np.concatenate([below, np.flatnonzero(S[r] == kth[r])[: k - len(below)]])
+    return top
 
 
 def _dense_columns(X: sp.spmatrix, min_share: float = 0.5) -> np.ndarray | None:

@@ -92,7 +92,26 @@ def _run_state(error: str | None) -> str:
     return f"failed at `{m.group(1)}`" if m else "failed"
 
 
-def scale_table(scale: Mapping[str, Any], represent: Mapping[str, Any] | None = None) -> str:
+def probe_line(probe: Mapping[str, Any]) -> str:
+    """One sentence from ``bench/results/probe.json``: per corpus, each solver's summed fit time and whether the
+    last solver always reached the lowest objective."""
+    solvers, rows = probe["solvers"], probe["rows"]
+    parts = []
+    for root in dict.fromkeys(r["root"] for r in rows):
+        at = [r for r in rows if r["root"] == root]
+        secs = {s: sum(r["wall_s"] for r in at if r["solver"] == s) for s in solvers}
+        n = max(r["n_train"] for r in at)
+        parts.append(f"{n:,} training reports, " + " vs ".join(f"{s} {v:.0f} s" for s, v in secs.items())
+                     + (f" ({secs[solvers[0]] / secs[solvers[-1]]:.1f}x)" if secs[solvers[-1]] else ""))
+    last_best = all(r["objective_gap"] <= 1e-5 for r in rows if r["solver"] == solvers[-1])
+    return ("Probe solver (`bench/bench_probe.py`, every representation and target fitted with each): "
+            + "; ".join(parts) + f"; `{solvers[-1]}` "
+            + ("reached the lowest objective in every fit" if last_best else "did not always reach the lowest objective")
+            + ".\n")
+
+
+def scale_table(scale: Mapping[str, Any], represent: Mapping[str, Any] | None = None,
+                probe: Mapping[str, Any] | None = None) -> str:
     """The summary of ``bench/results/scale.json`` (``bench/bench_scale.py``): per run the whole ``dvc repro``
     wall time, its largest stage and the largest stage peak RSS; the stages growing faster than N^1.15; and the
     same-run ratios of ``bench/results/represent.json``."""
@@ -121,6 +140,8 @@ def scale_table(scale: Mapping[str, Any], represent: Mapping[str, Any] | None = 
                            if "speed_ratio_ours_vs_raw" in r)
         text += (f"Same run against raw scikit-learn doing the same fit, encode and write "
                  f"(`bench/bench_represent.py`, {represent['n_docs']:,} texts): {ratios} its speed.\n")
+    if probe:
+        text += probe_line(probe)
     return text
 
 
@@ -231,9 +252,10 @@ def main(argv: list[str] | None = None) -> None:
         readme = replace_named(readme, "report-libs", libraries_table(read_json(libs)))
     bench = Path(readme_path).parent / "bench" / "results"
     if (bench / "scale.json").exists():
-        rep = bench / "represent.json"
+        rep, probe = bench / "represent.json", bench / "probe.json"
         readme = replace_named(readme, "scale", scale_table(read_json(bench / "scale.json"),
-                                                            read_json(rep) if rep.exists() else None))
+                                                            read_json(rep) if rep.exists() else None,
+                                                            read_json(probe) if probe.exists() else None))
     records = [read_json(p) for p in sorted(bench.glob("experiments_*.json"))]
     default = [d for d in records if record_corpus(d) == "default"]
     if default:

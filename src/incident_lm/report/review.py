@@ -66,20 +66,25 @@ def review_table(m: Mapping[str, Any]) -> str:
     return head + "".join(f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in rows)
 
 
+def read_cost_records(cost_dir: str | Path) -> dict[str, dict[str, Any]]:
+    """Every cost record under ``cost_dir`` (``metrics/cost``), keyed ``stage`` or ``stage@name`` (the
+    record of ``evaluate/tfidf.json`` is ``evaluate@tfidf``), in path order; files without ``wall_seconds`` are
+    not cost records and are left out."""
+    root = Path(cost_dir)
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(root.rglob("*.json")):
+        record = read_json(path)
+        if isinstance(record, dict) and "wall_seconds" in record:
+            out["@".join(path.relative_to(root).with_suffix("").parts)] = record
+    return out
+
+
 def _stage_costs(cost_dir: str | Path) -> list[tuple[str, float, float | None, bool]]:
     """``(stage, wall seconds, load at its end, whether it runs a transformer)`` per cost record: ``tune_lm`` and
     the represent stages of ``type: bert`` representations."""
-    out = []
-    root = Path(cost_dir)
-    for path in sorted(root.rglob("*.json")):
-        data = read_json(path)
-        if "wall_seconds" not in data:
-            continue
-        rel = path.relative_to(root).with_suffix("")
-        name = "@".join(rel.parts) if len(rel.parts) > 1 else rel.parts[0]
-        out.append((name, float(data["wall_seconds"]), (data.get("machine") or {}).get("load_1min"),
-                    data.get("stage") == "tune_lm" or data.get("type") == "bert"))
-    return out
+    return [(name, float(rec["wall_seconds"]), (rec.get("machine") or {}).get("load_1min"),
+             rec.get("stage") == "tune_lm" or rec.get("type") == "bert")
+            for name, rec in read_cost_records(cost_dir).items()]
 
 
 def cost_table(cost_dir: str | Path = "metrics/cost") -> str:
