@@ -268,3 +268,10 @@ def test_page_text_drops_images_styles_and_code_but_keeps_data() -> None:
     assert "1px" not in text and "com" not in text and "var x" not in text
     assert "Lindqvist" in text and "Price" in text
     assert "border" in page_text(page, html=False) and "AAcom" not in page_text(page, html=False)
+    # an inline figure's own attributes (the plotting library's CSS and ids) are not text: "8px" and "5px" are
+    # also postcode inward codes; the figure's <text> and a title attribute are kept
+    svg = ('<svg><g id="text_15" clip-path="url(#p3a9c)"><text style="font-size: 8px; font-family: DejaVu Sans" '
+           'x="1.5">fasttext_sif</text><title>Lindqvist</title><rect style="fill: #fff" title="Price"/></g></svg>')
+    text = page_text(svg)
+    assert "8px" not in text and "DejaVu" not in text and "p3a9c" not in text and "text_15" not in text
+    assert "fasttext_sif" in text and "Lindqvist" in text and "Price" in text

@@ -70,9 +70,10 @@ _STYLE_OR_CODE = re.compile(r"<style\b[^>]*>.*?</style>|<script\b(?![^>]*applica
                             re.S | re.I)
 
 
-# vector-graphics geometry: path data, point lists and transforms are numbers the plotting library wrote
-# ("M 0 538.568577 L ..." reads as a phone number to the residual scan), never report text
-_SVG_GEOMETRY = re.compile(r"""\s(?:d|points|transform|viewBox)=(?:"[^"<>]*"|'[^'<>]*')""")
+# vector-graphics geometry and attributes: path data, point lists, transforms, inline CSS and element ids are what
+# the plotting library wrote, never report text ("M 0 538.568577 L ..." reads as a phone number to the residual
+# scan, "font-size: 8px" as a postcode's inward code)
+_SVG_GEOMETRY = re.compile(r"""\s(?:d|points|transform|viewBox|style|clip-path|id)=(?:"[^"<>]*"|'[^'<>]*')""")
 
 
 def page_text(text: str, html: bool = True) -> str:
