@@ -177,7 +177,14 @@ def _printable(text: str, nul: bool = True) -> bool:
 
 
 def _decode(blob: bytes) -> tuple[str, str] | None:
-    """(kind, text) of a byte string that holds text, ``kind`` ``"U"`` (UTF-32-LE) or ``"S"`` (UTF-8)."""
+    """(kind, text) of a byte string that holds text, or None when it is binary (numbers, weights).
+
+    Text is stored as UTF-32-LE (the raw buffer of a NumPy ``U`` array: ``kind`` ``"U"``) or as UTF-8 (a
+    ``bytes`` constant, a NumPy ``S`` array padded with NULs: ``kind`` ``"S"``); either decodes strictly to
+    printable characters. The raw buffer of a numeric array does neither (a float's exponent byte makes an
+    invalid UTF-8 sequence and a code point past U+10FFFF), so it is not read as text: reading it leniently finds
+    letter runs such as ``3An`` in the bytes of float32 values, which are not in the data.
+    """
     for kind, encoding in (("U", "utf-32-le"), ("S", "utf-8")):
         if kind == "U" and len(blob) % 4:
             continue
@@ -188,19 +195,6 @@ def _decode(blob: bytes) -> tuple[str, str] | None:
         if _printable(text):
             return kind, text
     return None
-
-
-def bytes_text(blob: bytes) -> str | None:
-    """The text a byte string holds, or None when it is binary (numbers, weights).
-
-    Text is stored as UTF-8 (a ``bytes`` constant, a NumPy ``S`` array padded with NULs) or as UTF-32-LE (the
-    raw buffer of a NumPy ``U`` array); either decodes strictly to printable characters. The raw buffer of a
-    numeric array does neither (a float's exponent byte makes an invalid UTF-8 sequence and a code point past
-    U+10FFFF), so it is not read as text: reading it leniently finds letter runs such as ``3An`` in the bytes of
-    float32 values, which are not in the data.
-    """
-    decoded = _decode(blob)
-    return None if decoded is None else decoded[1].replace("\x00", " ")
 
 
 _ARRAY_DTYPE = re.compile(r"^[<>|=]?([US])(\d+)$")
@@ -239,7 +233,7 @@ def pickle_strings(data: bytes) -> Iterator[str]:
     """The string constants inside a pickle, read with :mod:`pickletools` (nothing is unpickled or run).
 
     Byte constants (and, in protocol 2, the latin-1 strings that stand for bytes) count as strings only where
-    they decode as text (:func:`bytes_text`); the raw buffers of numeric arrays are skipped. A NumPy string
+    they decode as text (:func:`_decode`); the raw buffers of numeric arrays are skipped. A NumPy string
     array's buffer is also split into its items, by the width of the nearest ``U``/``S`` dtype constant of its
     kind.
     """
