@@ -224,7 +224,8 @@ def main() -> None:
     ap.add_argument("--set", dest="assign", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--keep", action="store_true", help="keep each run's copy (default: removed after the run)")
     ap.add_argument("--resume", action="store_true",
-                    help="go on with a failed run's kept copy (its dvc.yaml rewritten) instead of starting afresh")
+                    help="go on with a failed run's kept copy (its dvc.yaml rewritten) instead of starting afresh; "
+                         "also a copy whose run was killed before it recorded itself (its stages' summed time counts)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.json"))
     args = ap.parse_args()
     extra = dotted(args.assign)
@@ -245,7 +246,13 @@ def main() -> None:
             merge(params, {"data": {"preset": "vaers", "source": str(VAERS)}, "deid": {"truth": None},
                            "review": {"truth": None}})
         failed = [r for r in runs if (r["corpus"], r["n_requested"]) == (corpus, n) and r.get("error")]
-        run = run_one(corpus, n, params, with_lm, workdir, failed[0] if args.resume and failed else None)
+        earlier = failed[0] if args.resume and failed else None
+        copy = workdir / (f"{corpus}-{n}" if n else corpus)
+        if args.resume and earlier is None and (copy / "dvc.lock").exists():
+            # a run killed before it could record itself (machine or session ended): its finished stages are
+            # in the copy's dvc.lock and cost records; their summed wall time stands in for the lost repro time
+            earlier = {"repro_wall_seconds": sum(r.get("wall_seconds", 0) for r in stage_costs(copy).values())}
+        run = run_one(corpus, n, params, with_lm, workdir, earlier)
         runs = [r for r in runs if (r["corpus"], r["n_requested"]) != (corpus, n)] + [run]
         runs.sort(key=lambda r: (r["corpus"], r["n_reports"]))
         write_json(out, {"what": "every stage of dvc repro report at several corpus sizes (bench/bench_scale.py)",
