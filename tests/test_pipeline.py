@@ -20,7 +20,7 @@ from incident_lm.report.html import SECTIONS, external_references
 from incident_lm.represent.fusion import PARTS_FOLDER
 from incident_lm.represent.registry import load
 from tests.browser import open_page
-from tests.conftest import ROOT, env, sh
+from tests.conftest import ROOT, TINY_BERT_DIM, env, sh
 
 pytestmark = pytest.mark.slow
 
@@ -371,9 +371,10 @@ def test_readme_recipe_for_fusion_with_the_tuned_transformer(pipeline_repo: Path
     assert "tune_lm" not in ran(out)  # the tuned model is reused, not retrained
     reps = json.loads((pipeline_repo / "metrics" / "compare.json").read_text())["representations"]
     row = reps["fusion_lm"]
-    # its own TF-IDF part (fusion_lm.parts.tfidf's params, not the tfidf row's) beside the tuned MiniLM's 384
+    # its own TF-IDF part (fusion_lm.parts.tfidf's params, not the tfidf row's) beside the tuned transformer's
+    # vectors (the tests' tiny BERT: TINY_BERT_DIM wide)
     tfidf_part = load(pipeline_repo / "models" / "fusion_lm" / PARTS_FOLDER / "tfidf")
-    assert row["dim"] == tfidf_part.dim + 384 and tfidf_part.dim > 384
+    assert row["dim"] == tfidf_part.dim + TINY_BERT_DIM and tfidf_part.dim > TINY_BERT_DIM
     lo, hi = row["category"]["vs_tfidf_ci"]
     assert lo <= row["category"]["vs_tfidf_diff"] <= hi  # tested against TF-IDF like any other row
     assert changed_stages(pipeline_repo) == set()
