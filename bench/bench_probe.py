@@ -34,9 +34,14 @@ from incident_lm.evaluate.probe import probe_model
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def classifier(model: Any) -> Any:
+    """The logistic regression of a probe (the last step of a scaling pipeline, or the model itself)."""
+    return model[-1] if hasattr(model, "steps") else model
+
+
 def objective(model: Any, X: Any, y: np.ndarray, C: float) -> float:
     """The penalised objective every solver minimises: C x balanced-weighted log-loss sum + ||W||^2 / 2."""
-    clf = model[-1] if hasattr(model, "steps") else model
+    clf = classifier(model)
     Xt = model[:-1].transform(X) if hasattr(model, "steps") else X
     sw = compute_sample_weight("balanced", y)
     loss = log_loss(y, clf.predict_proba(Xt), sample_weight=sw, labels=clf.classes_) * sw.sum()
@@ -56,7 +61,7 @@ def run_one(root: Path, rep: str, targets: list[str], solvers: list[str], probe:
             t0, c0 = time.perf_counter(), time.process_time()
             model.fit(feats.train, y)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            clf = model[-1] if hasattr(model, "steps") else model
+            clf = classifier(model)
             pred = model.predict(feats.test).astype(str)
             fits[solver] = pred
             rows.append({"root": str(root.relative_to(ROOT)) if root.is_relative_to(ROOT) else str(root),
