@@ -276,6 +276,26 @@ def test_sif_removes_the_first_principal_component(model_dir: Path, train_texts:
                                raw, rtol=1e-4, atol=1e-5)
 
 
+def test_fit_statistics_and_chunked_pooling_match_the_token_lists(model_dir: Path, train_texts: list[str]) -> None:
+    """fit keeps the tokens as ids, not string lists: its counts must be the token lists' and its chunked pooling
+    (SIF's component is fitted on it) must give exactly the rows of pooling the token lists in one piece."""
+    texts = train_texts + ["", "..."]  # a text without tokens too
+    rep = pooled(model_dir, "sif").fit(texts)
+    docs = [tokenize(t) for t in texts]
+    counts = Counter(t for d in docs for t in d)
+    dfs = Counter(t for d in docs for t in set(d))
+    assert rep.vocabulary_.tolist() == sorted(counts)
+    assert rep.term_counts_.tolist() == [counts[t] for t in sorted(counts)]
+    assert rep.doc_freq_.tolist() == [dfs[t] for t in sorted(counts)]
+    assert rep.n_docs_ == len(texts)
+    index = rep._ensure_cache()
+    ids = np.array([index[t] for d in docs for t in d], dtype=np.int64)
+    lengths = np.array([len(d) for d in docs])
+    whole = rep._pool(docs)
+    assert np.array_equal(rep._pool_ids(ids, lengths, chunk=7), whole)
+    assert not whole[-2:].any()
+
+
 @pytest.mark.parametrize("pooling", ["mean", "tfidf", "sif"])
 def test_save_load_round_trip_is_identical_and_small(pooling: str, model_dir: Path, train_texts: list[str],
                                                       tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import islice
@@ -101,23 +102,38 @@ class FastTextPooled(Representation):
         if self.sif_remove_pc >= wv.dim:
             raise self._invalid("sif_remove_pc", f"must be smaller than the word-vector dimension {wv.dim}")
         t0 = time.perf_counter()
-        docs = [tokenize(t) for t in texts]
-        counts: Counter[str] = Counter()
-        dfs: Counter[str] = Counter()
-        for tokens in docs:
-            counts.update(tokens)
-            dfs.update(set(tokens))
-        vocab = sorted(counts)
+        # The texts' tokens are kept as integer ids (first-seen order), not as lists of strings: at a million
+        # reports the string lists alone took gigabytes.
+        first_seen: dict[str, int] = {}
+        flat = array("i")
+        lengths = np.empty(len(texts), dtype=np.int64)
+        dfs: Counter[int] = Counter()
+        for i, text in enumerate(texts):
+            ids = [first_seen.setdefault(t, len(first_seen)) for t in tokenize(text)]
+            flat.extend(ids)
+            lengths[i] = len(ids)
+            dfs.update(set(ids))
+        vocab = sorted(first_seen)
+        rank = {t: r for r, t in enumerate(vocab)}
+        to_sorted = np.fromiter((rank[t] for t in first_seen), dtype=np.int64, count=len(first_seen))
+        del rank, first_seen
+        token_ids = to_sorted[np.frombuffer(flat, dtype=np.int32)] if len(flat) else np.zeros(0, np.int64)
+        del flat
+        doc_freq = np.zeros(len(vocab), dtype=np.int64)
+        if dfs:
+            doc_freq[to_sorted[np.fromiter(dfs.keys(), np.int64, len(dfs))]] = np.fromiter(dfs.values(), np.int64,
+                                                                                           len(dfs))
         self.vocabulary_ = np.array(vocab, dtype=str)
-        self.term_counts_ = np.array([counts[t] for t in vocab], dtype=np.int64)
-        self.doc_freq_ = np.array([dfs[t] for t in vocab], dtype=np.int64)
+        self.term_counts_ = np.bincount(token_ids, minlength=len(vocab)).astype(np.int64)
+        self.doc_freq_ = doc_freq
         self.n_docs_ = len(texts)
         self.model_ref_ = ref
         self.dim_ = wv.dim
         self.components_ = np.zeros((0, self.dim_), dtype=np.float32)
         self._wv = wv
         if self.pooling == "sif" and self.sif_remove_pc > 0:
-            self.components_ = top_right_singular_vectors(self._pool(docs), self.sif_remove_pc)
+            self._ensure_cache()  # the training vocabulary's rows, in its sorted order: token_ids index them
+            self.components_ = top_right_singular_vectors(self._pool_ids(token_ids, lengths), self.sif_remove_pc)
         log.info("fitted %s pooling on %d texts (%d distinct tokens) in %.1fs", self.pooling, len(texts),
                  len(vocab), time.perf_counter() - t0)
         return self
@@ -175,15 +191,30 @@ class FastTextPooled(Representation):
                 self._index = None      # rows of the new tokens are missing: rebuild next time
                 raise
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        rows = np.repeat(np.arange(len(docs)), lengths)
+        return self._weighted_means(ids, lengths)
+
+    def _pool_ids(self, ids: np.ndarray, lengths: np.ndarray, chunk: int = 65536) -> np.ndarray:
+        """:meth:`_pool` of texts already turned into cached token ids (``ids``: every text's ids, one after
+        another; ``lengths``: tokens per text), ``chunk`` texts at a time: ``(len(lengths), dim)`` float32,
+        the same rows as in one piece (each row is its own weighted sum)."""
+        out = np.empty((len(lengths), self.dim_), dtype=np.float32)
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        for s in range(0, len(lengths), chunk):
+            e = min(s + chunk, len(lengths))
+            out[s:e] = self._weighted_means(ids[bounds[s]:bounds[e]], lengths[s:e])
+        return out
+
+    def _weighted_means(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Rows of the token-vector cache averaged per text with the pooling's weights, ``(len(lengths), dim)``."""
+        rows = np.repeat(np.arange(len(lengths)), lengths)
         weights = self._weights[ids]
         if self.pooling == "tfidf":
-            norm = np.bincount(rows, weights=weights, minlength=len(docs))
+            norm = np.bincount(rows, weights=weights, minlength=len(lengths))
         else:
             norm = lengths.astype(np.float64)
         data = (weights / norm[rows]).astype(np.float32) if len(ids) else np.zeros(0, np.float32)
         indptr = np.concatenate([[0], np.cumsum(lengths)])
-        W = sp.csr_matrix((data, ids, indptr), shape=(len(docs), len(index)))
+        W = sp.csr_matrix((data, ids, indptr), shape=(len(lengths), len(self._vectors)))
         return np.asarray(W @ self._vectors, dtype=np.float32)
 
     # --- word-vector cache (not saved: rebuilt from the model) -----------------------
