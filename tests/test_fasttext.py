@@ -297,6 +297,18 @@ def test_fit_statistics_and_chunked_pooling_match_the_token_lists(model_dir: Pat
 
 
 @pytest.mark.parametrize("pooling", ["mean", "tfidf", "sif"])
+def test_fit_transform_and_chunked_transform_are_fit_then_transform(pooling: str, model_dir: Path,
+                                                                    train_texts: list[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = pooled(model_dir, pooling).fit(train_texts).transform(train_texts)
+    assert np.array_equal(pooled(model_dir, pooling).fit_transform(train_texts), expected)
+    monkeypatch.setattr("incident_lm.represent.fasttext.TRANSFORM_CHUNK", 5)
+    rep = pooled(model_dir, pooling).fit(train_texts)
+    assert np.array_equal(rep.transform(train_texts), expected)
+    assert np.array_equal(rep.transform(EXTRA), pooled(model_dir, pooling).fit(train_texts).transform(EXTRA))
+
+
+@pytest.mark.parametrize("pooling", ["mean", "tfidf", "sif"])
 def test_save_load_round_trip_is_identical_and_small(pooling: str, model_dir: Path, train_texts: list[str],
                                                       tmp_path: Path) -> None:
     rep = pooled(model_dir, pooling).fit(train_texts)

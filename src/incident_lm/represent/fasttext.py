@@ -29,6 +29,8 @@ from incident_lm.wordvec.vectors import detect_backend, fingerprint, load_word_v
 log = logging.getLogger(__name__)
 
 POOLINGS = ("mean", "tfidf", "sif")
+#: Texts tokenised and pooled at a time by ``transform`` (bounds the memory of the token lists).
+TRANSFORM_CHUNK = 65536
 
 @register("fasttext_pooled")
 class FastTextPooled(Representation):
@@ -95,8 +97,18 @@ class FastTextPooled(Representation):
     # --- estimator API -------------------------------------------------
     def fit(self, X: Iterable[str], y: Any = None) -> FastTextPooled:
         """Load the word vectors and learn token statistics (and SIF's components) from the texts ``X``."""
+        self._fit(check_texts(X))
+        return self
+
+    def fit_transform(self, X: Iterable[str], y: Any = None) -> np.ndarray:
+        """Fit on ``X`` and return its vectors, the same as ``fit(X).transform(X)``, pooling the tokens the fit
+        counted instead of tokenising the texts again. Shape ``(len(X), dim)``, float32."""
+        return self._remove_components(self._fit(check_texts(X), keep_pooled=True))
+
+    def _fit(self, texts: list[str], keep_pooled: bool = False) -> np.ndarray | None:
+        """The fit; returns the training texts' pooled vectors (before any component removal) when they were
+        needed (``sif``) or asked for (``keep_pooled``), else ``None``."""
         self.check_params()
-        texts = check_texts(X)
         self._drop_cache()
         wv, ref = self._open_model()
         if self.sif_remove_pc >= wv.dim:
@@ -131,18 +143,30 @@ class FastTextPooled(Representation):
         self.dim_ = wv.dim
         self.components_ = np.zeros((0, self.dim_), dtype=np.float32)
         self._wv = wv
-        if self.pooling == "sif" and self.sif_remove_pc > 0:
+        pooled = None
+        sif = self.pooling == "sif" and self.sif_remove_pc > 0
+        if sif or keep_pooled:
             self._ensure_cache()  # the training vocabulary's rows, in its sorted order: token_ids index them
-            self.components_ = top_right_singular_vectors(self._pool_ids(token_ids, lengths), self.sif_remove_pc)
+            pooled = self._pool_ids(token_ids, lengths)
+        if sif:
+            self.components_ = top_right_singular_vectors(pooled, self.sif_remove_pc)
         log.info("fitted %s pooling on %d texts (%d distinct tokens) in %.1fs", self.pooling, len(texts),
                  len(vocab), time.perf_counter() - t0)
-        return self
+        return pooled
 
     def transform(self, X: Iterable[str]) -> np.ndarray:
-        """Pooled vectors, float32 C-contiguous, shape ``(len(X), dim)``; zeros for empty texts."""
+        """Pooled vectors, float32 C-contiguous, shape ``(len(X), dim)``; zeros for empty texts.
+
+        Texts are tokenised and pooled :data:`TRANSFORM_CHUNK` at a time (the rows do not depend on the chunk)."""
         self.check_fitted()
-        docs = [tokenize(t) for t in check_texts(X)]
-        X = self._pool(docs)
+        texts = check_texts(X)
+        pooled = np.empty((len(texts), self.dim_), dtype=np.float32)
+        for s in range(0, len(texts), TRANSFORM_CHUNK):
+            pooled[s:s + TRANSFORM_CHUNK] = self._pool([tokenize(t) for t in texts[s:s + TRANSFORM_CHUNK]])
+        return self._remove_components(pooled)
+
+    def _remove_components(self, X: np.ndarray) -> np.ndarray:
+        """``X`` without its projection on ``components_`` (none unless ``sif``), float32 C-contiguous."""
         if self.components_.shape[0]:
             C = self.components_.astype(np.float64)
             X = X.astype(np.float64)
