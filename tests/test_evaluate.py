@@ -16,7 +16,7 @@ from incident_lm.core.errors import DataError
 from incident_lm.core.io import save_matrix
 from incident_lm.core.params import ParamsError, Section, read_section
 from incident_lm.evaluate.cluster import cluster_scores, prepare_for_clustering
-from incident_lm.evaluate.probe import check_target, classification_scores, floors, linear_probe
+from incident_lm.evaluate.probe import check_target, classification_scores, floors, linear_probe, probe_sample
 from incident_lm.evaluate.protocol import (
     ClusterConfig,
     EvalConfig,
@@ -198,6 +198,35 @@ def test_classification_scores_match_sklearn() -> None:
     assert s["per_class_f1"]["a"] == pytest.approx(f1_score(y_true == "a", y_pred == "a"))
 
 
+def test_probe_sample_is_everything_up_to_the_cap_then_a_stratified_seeded_sample() -> None:
+    y = np.array(["a"] * 700 + ["b"] * 290 + ["rare"] * 10)
+    np.testing.assert_array_equal(probe_sample(y, None), np.arange(1000))
+    np.testing.assert_array_equal(probe_sample(y, 1000), np.arange(1000))
+    idx = probe_sample(y, 100, seed=1)
+    assert np.all(np.diff(idx) > 0) and 100 <= len(idx) <= 103
+    kept = {c: int(np.sum(y[idx] == c)) for c in ("a", "b", "rare")}
+    assert kept == {"a": 70, "b": 29, "rare": 1}  # each class its share, rounded up: none is lost
+    np.testing.assert_array_equal(probe_sample(y, 100, seed=1), idx)  # seeded
+    assert not np.array_equal(probe_sample(y, 100, seed=2), idx)
+
+
+def test_linear_probe_fits_on_the_capped_sample_and_says_how_many() -> None:
+    rng = np.random.default_rng(0)
+    y_train = np.repeat(["x", "y", "z"], 200)
+    centres = {"x": 0.0, "y": 3.0, "z": 6.0}
+    X_train = np.array([rng.normal(centres[c], 1.0, 4) for c in y_train])
+    y_test = np.repeat(["x", "y", "z"], 50)
+    X_test = np.array([rng.normal(centres[c], 1.0, 4) for c in y_test])
+    full = linear_probe(X_train, y_train, X_test, y_test, n_boot=50)
+    capped = linear_probe(X_train, y_train, X_test, y_test, n_boot=50, max_train=90)
+    assert full.metrics["n_fit"] == 600 and capped.metrics["n_fit"] == 90
+    assert capped.metrics["macro_f1"] > 0.8  # still a probe of the same classes
+    idx = probe_sample(y_train, 90)
+    alone = linear_probe(X_train[idx], y_train[idx], X_test, y_test, n_boot=50)
+    np.testing.assert_array_equal(capped.y_pred, alone.y_pred)  # fitted on exactly that sample
+    assert capped.metrics["floor_majority_macro_f1"] == full.metrics["floor_majority_macro_f1"]  # all labels
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_linear_probe_separable_beats_floors(sparse: bool) -> None:
     X, y = blobs(40, 3, 8, seed=7)
@@ -369,11 +398,12 @@ def test_eval_config_from_section_defaults_and_values() -> None:
     assert cfg == EvalConfig(targets=("category",))
     cfg = read_section(EvalConfig, Section({
         "targets": ["category", "harm"], "seed": 3, "n_boot": 50,
-        "probe": {"C": 2, "max_iter": 100},
+        "probe": {"C": 2, "max_iter": 100, "max_train": 5000},
         "cluster": {"seeds": 2, "extra_k": [4, 8], "lsa_components": 20, "silhouette_sample": 300},
         "retrieval": {"k": 5, "max_queries": None},
     }, "evaluate"))
-    assert cfg == EvalConfig(targets=("category", "harm"), seed=3, n_boot=50, probe=ProbeConfig(C=2.0, max_iter=100),
+    assert cfg == EvalConfig(targets=("category", "harm"), seed=3, n_boot=50,
+                             probe=ProbeConfig(C=2.0, max_iter=100, max_train=5000),
                              cluster=ClusterConfig(seeds=2, extra_k=(4, 8), lsa_components=20, silhouette_sample=300),
                              retrieval=RetrievalConfig(k=5, max_queries=None))
 
@@ -387,6 +417,7 @@ def test_eval_config_from_section_defaults_and_values() -> None:
     ({"targets": ["c"], "cluster": {"seeds": "many"}}, "evaluate.cluster.seeds"),
     ({"targets": ["c"], "probe": {"C": 0}}, "evaluate.probe.C"),
     ({"targets": ["c"], "probe": {"CC": 1}}, "evaluate.probe.CC"),
+    ({"targets": ["c"], "probe": {"max_train": 10}}, "evaluate.probe.max_train"),
     ({"targets": ["c"], "cluster": {"extra_k": [1]}}, "evaluate.cluster.extra_k.0"),
     ({"targets": "category"}, "evaluate.targets"),
 ])
