@@ -145,12 +145,17 @@ def review_summary(repo: Path) -> dict[str, Any] | None:
             "queue_flagged": rec.get("queue", {}).get("flagged"), "duplicate_pairs": rec.get("duplicates", {}).get("pairs")}
 
 
+def copy_dir(workdir: Path, corpus: str, n: int | None) -> Path:
+    """The folder of one run's copy of the repository."""
+    return workdir / (f"{corpus}-{n}" if n else corpus)
+
+
 def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Path,
             earlier: dict[str, Any] | None = None) -> dict[str, Any]:
     """One ``dvc repro report`` on a fresh copy; with ``earlier`` (the record of a failed run whose copy was
     kept), the copy's dvc.yaml is rewritten from the repository and the run goes on where it stopped, its wall
     time added to the earlier one."""
-    repo = workdir / (f"{corpus}-{n}" if n else corpus)
+    repo = copy_dir(workdir, corpus, n)
     if earlier is not None and repo.exists():
         write_dag(repo, with_lm)
     else:
@@ -247,7 +252,7 @@ def main() -> None:
                            "review": {"truth": None}})
         failed = [r for r in runs if (r["corpus"], r["n_requested"]) == (corpus, n) and r.get("error")]
         earlier = failed[0] if args.resume and failed else None
-        copy = workdir / (f"{corpus}-{n}" if n else corpus)
+        copy = copy_dir(workdir, corpus, n)
         if args.resume and earlier is None and (copy / "dvc.lock").exists():
             # a run killed before it could record itself (machine or session ended): its finished stages are
             # in the copy's dvc.lock and cost records; their summed wall time stands in for the lost repro time
@@ -258,7 +263,7 @@ def main() -> None:
         write_json(out, {"what": "every stage of dvc repro report at several corpus sizes (bench/bench_scale.py)",
                          "runs": runs, "exponents": fit_exponents(runs)})
         if not args.keep and not run["error"]:
-            shutil.rmtree(workdir / (f"{corpus}-{n}" if n else corpus), ignore_errors=True)
+            shutil.rmtree(copy, ignore_errors=True)
     subprocess.run([sys.executable, str(ROOT / "bench" / "write_results.py")], check=True)
 
 

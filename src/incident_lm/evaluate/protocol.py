@@ -35,9 +35,10 @@ class ProbeConfig:
     """``evaluate.probe``: the class-balanced logistic-regression probe.
 
     ``max_train`` caps the training reports it is fitted on at a seeded sample stratified by class (null, the
-    default where the key is absent, = all; the same sample for every representation, so their scores stay paired). Above the cap the probe's cost stops
-    growing: with C fixed, the penalty's share of the objective falls as N grows, so each Newton step needs more
-    conjugate-gradient iterations and the fit grew faster than N (N^1.6 on raw counts from 100k to 1M reports).
+    default where the key is absent, = all; the same sample for every representation, so their scores stay
+    paired). Above the cap the probe's cost stops growing: with C fixed, the penalty's share of the objective falls
+    as N grows, so each Newton step needs more conjugate-gradient iterations and the fit grew faster than N (N^1.6
+    on raw counts from 100k to 1M reports).
     """
 
     C: float = param(1.0, min=1e-9)

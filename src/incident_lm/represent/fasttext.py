@@ -29,7 +29,7 @@ from incident_lm.wordvec.vectors import detect_backend, fingerprint, load_word_v
 log = logging.getLogger(__name__)
 
 POOLINGS = ("mean", "tfidf", "sif")
-#: Texts tokenised and pooled at a time by ``transform`` (bounds the memory of the token lists).
+#: Texts pooled at a time (bounds the memory of their token lists and weight matrices).
 TRANSFORM_CHUNK = 65536
 
 @register("fasttext_pooled")
@@ -217,7 +217,7 @@ class FastTextPooled(Representation):
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         return self._weighted_means(ids, lengths)
 
-    def _pool_ids(self, ids: np.ndarray, lengths: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    def _pool_ids(self, ids: np.ndarray, lengths: np.ndarray, chunk: int = TRANSFORM_CHUNK) -> np.ndarray:
         """:meth:`_pool` of texts already turned into cached token ids (``ids``: every text's ids, one after
         another; ``lengths``: tokens per text), ``chunk`` texts at a time: ``(len(lengths), dim)`` float32,
         the same rows as in one piece (each row is its own weighted sum)."""
