@@ -3,7 +3,8 @@
 Usage (from the repository root)::
 
     python bench/bench_scale.py [--sizes 10000 100000 1000000] [--lm-sizes 10000 50000] [--vaers [--vaers-lm]]
-                                [--workdir DIR] [--set key=value ...] [--out bench/results/scale.json]
+                                [--workdir DIR] [--set key=value ...] [--keep] [--resume [--refresh]]
+                                [--out bench/results/scale.json]
 
 For each size N the repository (tracked and untracked-but-not-ignored files, as a fresh clone has them) is
 copied into ``--workdir``/synthetic-N, ``synthetic.n_reports`` is set to N, and ``dvc repro report`` runs
@@ -19,6 +20,11 @@ process); they are collected per run with the machine, library versions and load
 into ``--out`` by (corpus, N), so sizes can be run on different days; the growth exponent of each stage's time
 and memory in N (least squares on log-log over the synthetic sizes it ran at) is refitted over all of them.
 ``bench/results.md`` is then rewritten from every JSON in ``bench/results/`` (``bench/write_results.py``).
+
+A copy runs its own ``src`` (first on ``PYTHONPATH``), so this checkout can change while a long run goes on.
+``--keep`` keeps each copy; ``--resume`` goes on with a kept copy whose run failed or was killed, and
+``--refresh`` with it first brings that copy's code and params up to date, so DVC reruns exactly the stages
+the changes touch (the run's wall time counts the earlier time of the stages it did not rerun).
 """
 
 from __future__ import annotations
@@ -70,9 +76,11 @@ def dotted(assignments: list[str]) -> dict:
     return out
 
 
-def copy_repo(dest: Path, params: dict, with_lm: bool) -> None:
-    """The repository as a fresh clone has it, ``params`` merged into params.yaml, committed (DVC needs git)."""
-    if dest.exists():
+def copy_repo(dest: Path, params: dict, with_lm: bool, refresh: bool = False) -> None:
+    """The repository as a fresh clone has it, ``params`` merged into params.yaml, committed (DVC needs git).
+    With ``refresh`` an existing copy keeps its data, outputs, dvc.lock and cost records and only its code and
+    params are brought up to date, so its next ``dvc repro`` reruns exactly the stages the changes touch."""
+    if dest.exists() and not refresh:
         shutil.rmtree(dest)
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
                            text=True, check=True).stdout.split("\0")
@@ -85,7 +93,8 @@ def copy_repo(dest: Path, params: dict, with_lm: bool) -> None:
     (dest / "params.yaml").write_text(yaml.safe_dump(merge(p, params), sort_keys=False))
     write_dag(dest, with_lm)
     env = run_env()
-    for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "bench copy"]):
+    init = [] if refresh and (dest / ".git").exists() else [["git", "init", "-q", "-b", "main"]]
+    for cmd in [*init, ["git", "add", "-A"], ["git", "commit", "-q", "--allow-empty", "-m", "bench copy"]]:
         subprocess.run(cmd, cwd=dest, env=env, check=True)
 
 
@@ -109,8 +118,13 @@ def write_dag(dest: Path, with_lm: bool) -> None:
     (dest / "dvc.yaml").write_text(text)
 
 
-def run_env() -> dict[str, str]:
+def run_env(repo: Path | None = None) -> dict[str, str]:
+    """The environment of every command in a copy: offline, a git identity; with ``repo``, the copy's own
+    ``src`` first on the import path (the package is installed editable from this checkout's ``src``, which
+    may change while a long run goes on)."""
     env = dict(os.environ)
+    if repo is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo / "src"), env.get("PYTHONPATH")]))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", DVC_NO_ANALYTICS="1",
                GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
@@ -151,28 +165,36 @@ def copy_dir(workdir: Path, corpus: str, n: int | None) -> Path:
 
 
 def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Path,
-            earlier: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One ``dvc repro report`` on a fresh copy; with ``earlier`` (the record of a failed run whose copy was
-    kept), the copy's dvc.yaml is rewritten from the repository and the run goes on where it stopped, its wall
-    time added to the earlier one."""
+            earlier: dict[str, Any] | None = None, refresh: bool = False) -> dict[str, Any]:
+    """One ``dvc repro report`` on a fresh copy. With ``earlier`` (a failed or killed run whose copy was kept:
+    its ``repro_wall_seconds`` and the copy's ``stages`` cost records then) the copy's dvc.yaml is rewritten
+    from the repository (with ``refresh`` its code and params too) and the run goes on where it stopped. Its
+    wall time is the earlier one, less the earlier time of every stage this run reran, plus this run's."""
     repo = copy_dir(workdir, corpus, n)
     if earlier is not None and repo.exists():
-        write_dag(repo, with_lm)
+        if refresh:
+            copy_repo(repo, params, with_lm, refresh=True)
+        else:
+            write_dag(repo, with_lm)
     else:
         earlier = None
         copy_repo(repo, params, with_lm)
     print(f"[{corpus} {n or ''}] dvc repro report in {repo}" + (" (resumed)" if earlier else ""), flush=True)
     before = loadavg()
     t0 = time.perf_counter()
-    res = subprocess.run(["dvc", "repro", "report"], cwd=repo, env=run_env(), capture_output=True, text=True)
-    wall = time.perf_counter() - t0 + (earlier["repro_wall_seconds"] if earlier else 0.0)
+    res = subprocess.run(["dvc", "repro", "report"], cwd=repo, env=run_env(repo), capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    stages = stage_costs(repo)
+    if earlier:
+        before = earlier.get("stages", {})
+        rerun = [s for s, rec in before.items() if stages.get(s) != rec]
+        wall += earlier["repro_wall_seconds"] - sum(before[s].get("wall_seconds", 0) for s in rerun)
     error = None
     if res.returncode != 0:  # recorded (the stages that ran keep their figures) and the copy kept to inspect
         error = (res.stderr.strip().splitlines() or ["?"])[-1][:500]
         print(f"[{corpus} {n or ''}] dvc repro failed ({res.returncode}) in {repo}:\n{res.stdout[-3000:]}\n"
               f"{res.stderr[-3000:]}", flush=True)
     data = read_json(repo / "metrics" / "data.json") if (repo / "metrics" / "data.json").exists() else {}
-    stages = stage_costs(repo)
     n_reports = int(data.get("rows_kept", n or 0))
     for rec in stages.values():
         if rec.get("wall_seconds"):
@@ -231,6 +253,9 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true",
                     help="go on with a failed run's kept copy (its dvc.yaml rewritten) instead of starting afresh; "
                          "also a copy whose run was killed before it recorded itself (its stages' summed time counts)")
+    ap.add_argument("--refresh", action="store_true",
+                    help="with --resume: first bring the kept copy's code and params up to date (its data and "
+                         "finished stages stay; DVC reruns the stages the changes touch)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.json"))
     args = ap.parse_args()
     extra = dotted(args.assign)
@@ -251,13 +276,16 @@ def main() -> None:
             merge(params, {"data": {"preset": "vaers", "source": str(VAERS)}, "deid": {"truth": None},
                            "review": {"truth": None}})
         failed = [r for r in runs if (r["corpus"], r["n_requested"]) == (corpus, n) and r.get("error")]
-        earlier = failed[0] if args.resume and failed else None
+        earlier = dict(failed[0]) if args.resume and failed else None
         copy = copy_dir(workdir, corpus, n)
-        if args.resume and earlier is None and (copy / "dvc.lock").exists():
-            # a run killed before it could record itself (machine or session ended): its finished stages are
-            # in the copy's dvc.lock and cost records; their summed wall time stands in for the lost repro time
-            earlier = {"repro_wall_seconds": sum(r.get("wall_seconds", 0) for r in stage_costs(copy).values())}
-        run = run_one(corpus, n, params, with_lm, workdir, earlier)
+        if args.resume and (copy / "dvc.lock").exists():
+            done = stage_costs(copy)
+            if earlier is None:
+                # a run killed before it could record itself (machine or session ended): its finished stages
+                # are in the copy's dvc.lock and cost records; their summed wall time stands in for its time
+                earlier = {"repro_wall_seconds": sum(r.get("wall_seconds", 0) for r in done.values())}
+            earlier["stages"] = done
+        run = run_one(corpus, n, params, with_lm, workdir, earlier, refresh=args.refresh)
         runs = [r for r in runs if (r["corpus"], r["n_requested"]) != (corpus, n)] + [run]
         runs.sort(key=lambda r: (r["corpus"], r["n_reports"]))
         write_json(out, {"what": "every stage of dvc repro report at several corpus sizes (bench/bench_scale.py)",
