@@ -172,6 +172,67 @@ def tune_speed(texts: list[str], steps: int, threads: int, bf16: bool = False) -
             "mlm_eval_blocks": m["mlm"]["eval_blocks"], "total_seconds": round(total, 1)}
 
 
+def matmul_gflops(rows: int, inner: int, cols: int, dtype: Any, repeats: int = 20) -> float:
+    """Best GFLOP/s of a bare ``(rows, inner) @ (inner, cols)`` matrix multiply in ``dtype`` on the current
+    threads: the ceiling an encoder's Linear layers of that shape can reach on this CPU."""
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+    if dtype == torch.int8:  # the int8 kernel the int8 setting's Linear layers call (int32 accumulation)
+        a = torch.randint(-127, 128, (rows, inner), generator=gen, dtype=torch.int8)
+        b = torch.randint(-127, 128, (inner, cols), generator=gen, dtype=torch.int8)
+        mm = torch._int_mm
+    else:
+        a = torch.randn(rows, inner, generator=gen).to(dtype)
+        b = torch.randn(inner, cols, generator=gen).to(dtype)
+        mm = torch.matmul
+    for _ in range(3):
+        mm(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        mm(a, b)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * rows * inner * cols / best / 1e9
+
+
+def compute_use(rep: Any, texts: list[str], throughput: dict[str, Any], batch_size: int) -> dict[str, Any]:
+    """How much of the CPU's matrix-multiply speed each setting's end-to-end encoding (tokenising and pooling
+    included) turns into encoder arithmetic.
+
+    The encoder's floating-point work is counted from its config over the windows ours encodes (padded as
+    encoded, to a multiple of ``PAD_MULTIPLE`` tokens): per token and layer ``2 * (4 H^2 + 2 H I)`` for the
+    Linear layers and ``4 H T`` for attention over a window of ``T`` tokens. The ceiling is a bare matrix
+    multiply of the feed-forward layer's shape for one batch of full windows, best of 20, on the same threads,
+    in each setting's arithmetic: float32, bfloat16, and int8 with int32 accumulation (``torch._int_mm``).
+    """
+    import torch
+
+    from incident_lm.represent.bert import PAD_MULTIPLE
+
+    cfg = rep._encoder.config
+    h, inner, layers = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
+    windows, _ = rep.windows(texts)
+    lengths = np.array([len(w) for w in windows], dtype=np.float64)
+    padded = np.minimum(-(-lengths // PAD_MULTIPLE) * PAD_MULTIPLE, rep.max_length)
+    flops = float(layers * (2 * (4 * h * h + 2 * h * inner) * padded.sum() + 4 * h * (padded ** 2).sum()))
+    rows = batch_size * rep.max_length
+    ceiling = {"float32": matmul_gflops(rows, h, inner, torch.float32),
+               "bfloat16": matmul_gflops(rows, h, inner, torch.bfloat16),
+               "int8": matmul_gflops(rows, h, inner, torch.int8)}
+    out: dict[str, Any] = {"windows": len(windows), "tokens_padded": int(padded.sum()),
+                           "gflop_total": round(flops / 1e9, 2),
+                           "matmul_shape": [rows, h, inner],
+                           "matmul_gflops_best": {k: round(v, 1) for k, v in ceiling.items()}, "settings": {}}
+    for name, dtype in (("bert_float32", "float32"), ("bert_bfloat16", "bfloat16"), ("bert_int8", "int8")):
+        if name in throughput:
+            seconds = min(throughput[name]["seconds"])
+            gflops = flops / seconds / 1e9
+            out["settings"][name] = {"gflops": round(gflops, 1), "against": dtype,
+                                     "share_of_matmul": round(gflops / ceiling[dtype], 3)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="texts to embed per measurement")
@@ -236,6 +297,7 @@ def main() -> None:
         if st:  # medians of interleaved repeats: the issue's figure against sentence-transformers
             throughput[name]["ratio_to_sentence_transformers_median"] = round(
                 throughput[name]["docs_per_second_median"] / st, 3)
+    compute = compute_use(systems["bert_bfloat16"], texts, throughput, args.batch_size)
     cos_q = cosines(outputs["bert_float32"], outputs["bert_int8"])
     cos_h = cosines(outputs["bert_float32"], outputs["bert_bfloat16"])
     short = n_tokens <= args.max_length - 2
@@ -252,6 +314,7 @@ def main() -> None:
                                                               / n_tokens.sum()), 4)},
         "settings": {**settings, "repeats": args.repeats},
         "throughput": throughput,
+        "compute": compute,
         "int8_quality": {"cosine_to_float_mean": round(float(cos_q.mean()), 5),
                          "cosine_to_float_min": round(float(cos_q.min()), 5),
                          "cosine_to_float_p01": round(float(np.percentile(cos_q, 1)), 5),

@@ -183,12 +183,8 @@ def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Pa
     before = loadavg()
     t0 = time.perf_counter()
     res = subprocess.run(["dvc", "repro", "report"], cwd=repo, env=run_env(repo), capture_output=True, text=True)
-    wall = time.perf_counter() - t0
     stages = stage_costs(repo)
-    if earlier:
-        before = earlier.get("stages", {})
-        rerun = [s for s, rec in before.items() if stages.get(s) != rec]
-        wall += earlier["repro_wall_seconds"] - sum(before[s].get("wall_seconds", 0) for s in rerun)
+    wall = time.perf_counter() - t0 + (earlier_wall(earlier, stages) if earlier else 0.0)
     error = None
     if res.returncode != 0:  # recorded (the stages that ran keep their figures) and the copy kept to inspect
         error = (res.stderr.strip().splitlines() or ["?"])[-1][:500]
@@ -209,6 +205,15 @@ def run_one(corpus: str, n: int | None, params: dict, with_lm: bool, workdir: Pa
             "stages": stages, "review": review_summary(repo),
             "compare": read_json(repo / "metrics" / "compare.json") if (repo / "metrics" / "compare.json").exists()
             else None}
+
+
+def earlier_wall(earlier: dict[str, Any], stages: dict[str, dict[str, Any]]) -> float:
+    """What a resumed run's earlier attempts count for: their ``repro_wall_seconds`` less the earlier time of
+    every stage whose cost record has changed since (``earlier["stages"]`` against ``stages``: rerun now, so
+    counted in this attempt's time instead)."""
+    before = earlier.get("stages", {})
+    rerun = [s for s, rec in before.items() if stages.get(s) != rec]
+    return earlier["repro_wall_seconds"] - sum(before[s].get("wall_seconds", 0) for s in rerun)
 
 
 def exponent(ns: list[float], ys: list[float]) -> float | None:

@@ -194,6 +194,17 @@ def ratio_section(rep: dict | None, ft: dict | None, bert: dict | None) -> list[
                                f"{_fmt(st['docs_per_second_median'])} docs/s (sentence-transformers encode, float32) "
                                f"| {tp[name]['ratio_to_sentence_transformers_median']:.2f}x | "
                                f"{bert['texts']['n']} texts |")
+    compute = (bert or {}).get("compute")
+    if compute:
+        ceiling = compute["matmul_gflops_best"]
+        out += ["", f"Encoder arithmetic: {_fmt(compute['gflop_total'], 0)} GFLOP over {_fmt(compute['windows'])} "
+                f"windows ({_fmt(compute['tokens_padded'])} tokens as padded); ceiling: a bare matrix multiply of "
+                f"the feed-forward shape {' x '.join(map(str, compute['matmul_shape']))}, best of 20, same threads.",
+                "", "| setting | encoder GFLOP/s, end to end | bare matrix multiply GFLOP/s | share |",
+                "|---|---|---|---|"]
+        for name, s in compute["settings"].items():
+            out.append(f"| `bert` {name.split('_')[1]} | {_fmt(s['gflops'])} | {_fmt(ceiling[s['against']])} "
+                       f"({s['against']}) | {s['share_of_matmul']:.0%} |")
     out += ["", f"Machines: represent: {_machine((rep or {}).get('machine'))}; fastText: "
                 f"{_machine((ft or {}).get('machine'))}; BERT: {_machine((bert or {}).get('machine'))}.", ""]
     return out

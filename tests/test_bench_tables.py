@@ -12,8 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_scale import fit_exponents, stage_costs  # noqa: E402
-from write_results import parts_table, per_class_section  # noqa: E402
+from bench_scale import earlier_wall, fit_exponents, stage_costs  # noqa: E402
+from write_results import parts_table, per_class_section, ratio_section  # noqa: E402
 
 
 def write_cost(repo: Path, rel: str, record: dict) -> None:
@@ -62,3 +62,25 @@ def test_per_class_table_sets_each_row_beside_the_baseline() -> None:
     assert "| death | 0.800 | 0.700 | 0.900 |" in text and "| minor | 0.600 | 0.500 | – |" in text
     assert text.index("| death") < text.index("| minor")  # best class of the baseline first
     assert per_class_section({"rows": d["rows"]}, "tfidf") == []
+
+
+def test_a_resumed_run_counts_each_stage_once() -> None:
+    before = {"prepare": {"wall_seconds": 100.0}, "represent@tfidf": {"wall_seconds": 40.0},
+              "evaluate@tfidf": {"wall_seconds": 900.0}}
+    after = {"prepare": {"wall_seconds": 100.0}, "represent@tfidf": {"wall_seconds": 38.0},  # reran now
+             "evaluate@tfidf": {"wall_seconds": 300.0}, "compare": {"wall_seconds": 5.0}}  # reran; ran first now
+    assert earlier_wall({"repro_wall_seconds": 1050.0, "stages": before}, after) == pytest.approx(110.0)
+    assert earlier_wall({"repro_wall_seconds": 1050.0, "stages": before}, before) == pytest.approx(1050.0)
+    assert earlier_wall({"repro_wall_seconds": 70.0}, after) == pytest.approx(70.0)  # no snapshot: all of it
+
+
+def test_encoder_compute_table_sets_each_setting_against_its_own_ceiling() -> None:
+    bert = {"texts": {"n": 10}, "throughput": {"plain_transformers_loop": {"docs_per_second_best": 5.0}},
+            "compute": {"gflop_total": 20.0, "windows": 12, "tokens_padded": 900, "matmul_shape": [4096, 384, 1536],
+                        "matmul_gflops_best": {"float32": 100.0, "bfloat16": 200.0, "int8": 400.0},
+                        "settings": {"bert_bfloat16": {"gflops": 120.0, "against": "bfloat16",
+                                                       "share_of_matmul": 0.6}}}}
+    text = "\n".join(ratio_section(None, None, bert))
+    assert "feed-forward shape 4096 x 384 x 1536" in text
+    assert "| `bert` bfloat16 | 120.0 | 200.0 (bfloat16) | 60% |" in text
+    assert "encoder GFLOP/s" not in "\n".join(ratio_section(None, None, {**bert, "compute": None}))

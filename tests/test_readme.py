@@ -197,6 +197,34 @@ def test_scale_table_names_the_stages_that_grow_too_fast() -> None:
     assert "did not always reach" in scale_table(scale, None, probe)
 
 
+def test_encoder_compute_line_states_each_setting_against_its_own_arithmetic() -> None:
+    from incident_lm.report.readme import encoder_compute_line
+
+    bert = {"texts": {"n": 1000}, "settings": {"threads": 2},
+            "compute": {"gflop_total": 2100.4, "matmul_gflops_best": {"float32": 200.0, "bfloat16": 400.0, "int8": 800.0},
+                        "settings": {"bert_float32": {"gflops": 150.0, "against": "float32", "share_of_matmul": 0.75},
+                                     "bert_int8": {"gflops": 320.0, "against": "int8", "share_of_matmul": 0.4}}}}
+    line = encoder_compute_line(bert)
+    assert "1,000 texts, 2 threads, 2,100 GFLOP of encoder work" in line
+    assert "float32 150 GFLOP/s, 75% of a bare float32 matrix multiply (200 GFLOP/s)" in line
+    assert "int8 320 GFLOP/s, 40% of a bare int8 matrix multiply (800 GFLOP/s)" in line
+    assert "bfloat16" not in line  # a setting not measured is not described
+    bert["settings"]["threads"] = 1
+    assert "1 thread," in encoder_compute_line(bert)
+
+
+def test_encoder_compute_block_is_generated_from_the_benchmark() -> None:
+    from incident_lm.report.readme import encoder_compute_line
+
+    path = ROOT / "bench" / "results" / "bert.json"
+    bert = json.loads(path.read_text()) if path.exists() else {}
+    if "compute" not in bert:
+        pytest.skip("bench/bench_bert.py has not recorded its compute figures yet")
+    block = named_block(README, "encoder-compute")
+    assert block == named_block(replace_named(README, "encoder-compute", encoder_compute_line(bert)),
+                                "encoder-compute"), "run `make readme` after bench/bench_bert.py"
+
+
 def test_deid_block_is_generated_from_the_committed_metrics() -> None:
     from incident_lm.report.readme import deid_table
 

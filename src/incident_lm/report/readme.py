@@ -110,6 +110,21 @@ def probe_line(probe: Mapping[str, Any]) -> str:
             + ".\n")
 
 
+def encoder_compute_line(bert: Mapping[str, Any]) -> str:
+    """One sentence from ``bench/results/bert.json``'s ``compute`` record: per encoder setting, the arithmetic
+    rate of its whole encoding (tokenising and pooling included) and its share of a bare matrix multiply in the
+    same arithmetic on the same threads."""
+    c = bert["compute"]
+    ceiling = c["matmul_gflops_best"]
+    parts = [f"{name.removeprefix('bert_')} {s['gflops']:.0f} GFLOP/s, {s['share_of_matmul']:.0%} of a bare "
+             f"{s['against']} matrix multiply ({ceiling[s['against']]:.0f} GFLOP/s)"
+             for name, s in c["settings"].items()]
+    threads = bert.get("settings", {}).get("threads", 0)
+    return (f"Encoder arithmetic (`bench/bench_bert.py`, {bert['texts']['n']:,} texts, {threads} "
+            f"thread{'' if threads == 1 else 's'}, "
+            f"{c['gflop_total']:,.0f} GFLOP of encoder work): " + "; ".join(parts) + ".\n")
+
+
 def scale_table(scale: Mapping[str, Any], represent: Mapping[str, Any] | None = None,
                 probe: Mapping[str, Any] | None = None) -> str:
     """The summary of ``bench/results/scale.json`` (``bench/bench_scale.py``): per run the whole ``dvc repro``
@@ -256,6 +271,9 @@ def main(argv: list[str] | None = None) -> None:
         readme = replace_named(readme, "scale", scale_table(read_json(bench / "scale.json"),
                                                             read_json(rep) if rep.exists() else None,
                                                             read_json(probe) if probe.exists() else None))
+    bert = bench / "bert.json"
+    if bert.exists() and "compute" in read_json(bert) and "<!-- encoder-compute:start -->" in readme:
+        readme = replace_named(readme, "encoder-compute", encoder_compute_line(read_json(bert)))
     records = [read_json(p) for p in sorted(bench.glob("experiments_*.json"))]
     default = [d for d in records if record_corpus(d) == "default"]
     if default:
