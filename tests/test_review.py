@@ -83,8 +83,28 @@ def test_class_tfidf_is_bertopics_formula() -> None:
     tf = np.array([[3, 4, 0], [2, 0, 4]], dtype=float)
     A = tf.sum() / 2
     want = tf / tf.sum(axis=1, keepdims=True) * np.log1p(A / tf.sum(axis=0))
-    np.testing.assert_allclose(W, want)
+    assert sp.issparse(W)
+    np.testing.assert_allclose(W.toarray(), want)
     assert top_terms(W, ["ward", "insulin", "fall"], 2) == [["insulin", "ward"], ["fall", "ward"]]
+
+
+def test_class_tfidf_sparse_is_the_dense_formula_bit_for_bit_and_ranks_terms_alike() -> None:
+    rng = np.random.default_rng(3)
+    dense_counts = rng.integers(1, 4, (400, 60)) * (rng.random((400, 60)) < 0.08)
+    dense_counts[:, 7] = dense_counts[:, 8]  # equal weights: ties go to the earlier term either way
+    counts = sp.csr_matrix(dense_counts)
+    labels = rng.integers(-1, 12, 400)
+    labels[labels == 5] = -1  # a class with no reports
+    W = class_tfidf(counts, labels, 12)
+    keep = labels >= 0
+    tf = np.zeros((12, 60))
+    np.add.at(tf, labels[keep], counts[keep].toarray())
+    dense = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1e-12) * np.log1p(
+        (tf.sum() / 12) / np.maximum(tf.sum(axis=0), 1e-12))
+    assert np.array_equal(W.toarray(), dense)
+    vocab = [f"t{i}" for i in range(60)]
+    assert top_terms(W, vocab, 6) == top_terms(dense, vocab, 6)
+    assert top_terms(W, vocab, 6)[5] == []
 
 
 def test_top_terms_do_not_repeat_a_phrase_and_its_words() -> None:

@@ -272,7 +272,9 @@ def prospective_signals(Z: np.ndarray, month: np.ndarray, months: list[str], ids
         flagged_idx = [i for i in passed if not confirm_q[i] > cfg.fdr]  # NaN: not asked to confirm
         terms: dict[int, list[str]] = {}
         if counts is not None and vocabulary is not None and flagged_idx:
-            W = class_tfidf(counts[hist], labels[hist], k)
+            in_hist = np.full(len(labels), UNASSIGNED)  # the history's rows only, without copying them
+            in_hist[hist] = labels[hist]
+            W = class_tfidf(counts, in_hist, k)
             for i in flagged_idx:
                 terms[i] = top_terms(W[[themes[i]]], vocabulary, theme_cfg.top_terms)[0]
         for i, (c, r) in enumerate(zip(themes, results, strict=True)):
