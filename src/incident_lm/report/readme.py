@@ -271,9 +271,9 @@ def main(argv: list[str] | None = None) -> None:
         readme = replace_named(readme, "scale", scale_table(read_json(bench / "scale.json"),
                                                             read_json(rep) if rep.exists() else None,
                                                             read_json(probe) if probe.exists() else None))
-    bert = bench / "bert.json"
-    if bert.exists() and "compute" in read_json(bert) and "<!-- encoder-compute:start -->" in readme:
-        readme = replace_named(readme, "encoder-compute", encoder_compute_line(read_json(bert)))
+    bert = read_json(bench / "bert.json") if (bench / "bert.json").exists() else {}
+    if "compute" in bert and "<!-- encoder-compute:start -->" in readme:
+        readme = replace_named(readme, "encoder-compute", encoder_compute_line(bert))
     records = [read_json(p) for p in sorted(bench.glob("experiments_*.json"))]
     default = [d for d in records if record_corpus(d) == "default"]
     if default:

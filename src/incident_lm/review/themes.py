@@ -222,15 +222,14 @@ def top_terms(weights: np.ndarray | sp.spmatrix, vocabulary: Sequence[str], n: i
     for r in range(weights.shape[0]):
         if sparse:
             row = weights.getrow(r)
-            cols, vals = row.indices, row.data
-            order = cols[np.lexsort((cols, -vals))]
-            value = dict(zip(cols.tolist(), vals.tolist(), strict=True))
+            by_weight = np.lexsort((row.indices, -row.data))
+            order, ordered = row.indices[by_weight], row.data[by_weight]
         else:
             order = np.argsort(-weights[r], kind="stable")
-            value = weights[r]
+            ordered = weights[r][order]
         picked: list[str] = []
-        for j in order[: n * 4]:
-            if value[j] <= 0:
+        for j, w in zip(order[: n * 4], ordered[: n * 4], strict=True):
+            if w <= 0:
                 break
             term = str(vocab[j])
             if any(term in p.split() or term == p for p in picked):
